@@ -1,0 +1,1 @@
+"""Everything that talks to Grid Engine and reads ckpt_dir. No UI."""

@@ -1,0 +1,1 @@
+"""What Grid Engine runs on execution hosts. Standard library only, Python 3.9+."""

@@ -1,0 +1,1 @@
+"""qckpt's user interfaces: the command line and the Textual console."""

@@ -1,0 +1,55 @@
+"""`qckpt`: the command line. Errors print one line and exit non-zero."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+from qckpt.backend.envs import EnvStore
+from qckpt.backend.errors import QckptError
+from qckpt.backend.gridengine import GridEngine
+from qckpt.backend.queues import QueueStore
+from qckpt.backend.sandbox import Sandbox
+
+from . import cli_envs, cli_queues, cli_sandbox
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qckpt",
+        description="Checkpoint console for Grid Engine. The cell is the one SGE_ROOT and"
+        " SGE_CELL name (eval \"$(qckpt sandbox env)\" for the private sandbox cell).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    cli_sandbox.register(sub)
+    cli_envs.register(sub)
+    cli_queues.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `qckpt ... | head` ends quietly
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    if args.command == "sandbox":
+        context: object = Sandbox.from_environment()
+    elif args.command == "env":
+        context = EnvStore(GridEngine())
+    else:
+        context = QueueStore(GridEngine())
+    try:
+        return args.run(args, context)
+    except QckptError as exc:
+        print(f"qckpt: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("qckpt: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

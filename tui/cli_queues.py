@@ -1,0 +1,94 @@
+"""`qckpt queue ...`: checkpointing attributes of cluster queues."""
+
+from __future__ import annotations
+
+import argparse
+
+from qckpt.backend.errors import FieldError, ValidationFailed
+from qckpt.backend.qconf_format import split_list
+from qckpt.backend.queues import SETTABLE, Queue, QueueStore, Target
+
+from .output import print_json, print_table
+
+COLUMNS = ("slots", "ckpt_list", "starter_method", "min_cpu_interval", "suspend_thresholds")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    queue = sub.add_parser("queue", help="cluster queues: ckpt_list, starter_method, ...")
+    verbs = queue.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    p = verbs.add_parser("list", help="queues and their queue@host overrides")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=cmd_list)
+
+    p = verbs.add_parser("attach", help="add an environment to a queue's ckpt_list")
+    p.add_argument("env")
+    p.add_argument("target", metavar="QUEUE[@HOST]")
+    p.add_argument("--starter", metavar="PATH", help="also set starter_method (qckpt-starter)")
+    p.set_defaults(run=cmd_attach)
+
+    p = verbs.add_parser("detach", help="remove an environment from a queue's ckpt_list")
+    p.add_argument("env")
+    p.add_argument("target", metavar="QUEUE[@HOST]")
+    p.set_defaults(run=cmd_detach)
+
+    p = verbs.add_parser("set", help="set starter_method, min_cpu_interval, suspend_thresholds")
+    p.add_argument("target", metavar="QUEUE[@HOST]")
+    for attr in SETTABLE:
+        p.add_argument("--" + attr.replace("_", "-"), dest=attr, metavar="VALUE")
+    p.set_defaults(run=cmd_set)
+
+
+def rows_of(queue: Queue) -> list[list[str]]:
+    rows = [[queue.name, " ".join(queue.hosts)] + [queue.value(c) for c in COLUMNS]]
+    for host in queue.override_hosts():
+        row = [f"{queue.name}@{host}", host]
+        for column in COLUMNS:
+            own = queue.attrs[column].overrides.get(host)
+            row.append(own if own is not None else "(" + queue.value(column) + ")")
+        rows.append(row)
+    return rows
+
+
+def cmd_list(args: argparse.Namespace, store: QueueStore) -> int:
+    queues = store.list()
+    if args.json:
+        print_json([q.as_dict() for q in queues])
+        return 0
+    if not queues:
+        print("no cluster queues")
+        return 0
+    rows = [row for q in queues for row in rows_of(q)]
+    print_table(["QUEUE", "HOSTS", "SLOTS", "CKPT_LIST", "STARTER", "MIN_CPU", "SUSPEND_THR"], rows)
+    if any(q.override_hosts() for q in queues):
+        print("(values in parentheses are inherited from the queue)")
+    return 0
+
+
+def cmd_attach(args: argparse.Namespace, store: QueueStore) -> int:
+    target = Target.parse(args.target)
+    queue = store.attach(args.env, target, starter=args.starter)
+    print(f"{target}: ckpt_list {' '.join(split_list(queue.value('ckpt_list', target.host)))}")
+    if args.starter:
+        print(f"{target}: starter_method {queue.value('starter_method', target.host)}")
+    return 0
+
+
+def cmd_detach(args: argparse.Namespace, store: QueueStore) -> int:
+    target = Target.parse(args.target)
+    queue = store.detach(args.env, target)
+    remaining = split_list(queue.value("ckpt_list", target.host))
+    print(f"{target}: ckpt_list {' '.join(remaining) or 'NONE'}")
+    return 0
+
+
+def cmd_set(args: argparse.Namespace, store: QueueStore) -> int:
+    target = Target.parse(args.target)
+    changes = {a: getattr(args, a) for a in SETTABLE if getattr(args, a) is not None}
+    if not changes:
+        flags = " ".join("--" + a.replace("_", "-") for a in SETTABLE)
+        raise ValidationFailed([FieldError("set", f"give at least one of {flags}")])
+    queue = store.set(target, changes)
+    for attr in changes:
+        print(f"{target}: {attr} {queue.value(attr, target.host)}")
+    return 0

@@ -1,0 +1,51 @@
+"""`qckpt sandbox ...`: the private single-node Grid Engine cell."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from qckpt.backend.demo import load_demo
+from qckpt.backend.sandbox import Sandbox
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    sandbox = sub.add_parser("sandbox", help="a private single-node Grid Engine cell")
+    verbs = sandbox.add_subparsers(dest="verb", required=True, metavar="VERB")
+    p = verbs.add_parser("up", help="create and start the cell (as root); idempotent")
+    p.add_argument("--demo", action="store_true", help="also add a demo environment and jobs")
+    p.set_defaults(run=cmd_up)
+    verbs.add_parser("down", help="stop the daemons this cell started").set_defaults(run=cmd_down)
+    verbs.add_parser("status", help="what runs; exit 0 when the cell answers").set_defaults(
+        run=cmd_status
+    )
+    verbs.add_parser("env", help="print export lines: eval \"$(qckpt sandbox env)\"").set_defaults(
+        run=cmd_env
+    )
+
+
+def cmd_up(args: argparse.Namespace, sandbox: Sandbox) -> int:
+    sandbox.up(log=_log)
+    if args.demo:
+        load_demo(sandbox, log=_log)
+    return 0
+
+
+def cmd_down(args: argparse.Namespace, sandbox: Sandbox) -> int:
+    sandbox.down(log=_log)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, sandbox: Sandbox) -> int:
+    answers, lines = sandbox.status()
+    print("\n".join(lines))
+    return 0 if answers else 1
+
+
+def cmd_env(args: argparse.Namespace, sandbox: Sandbox) -> int:
+    sys.stdout.write(sandbox.export_lines())
+    return 0
+
+
+def _log(message: str) -> None:
+    print(f"qckpt sandbox: {message}", file=sys.stderr)
