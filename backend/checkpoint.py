@@ -61,7 +61,9 @@ class CheckpointEnv:
 
     def canonical(self) -> CheckpointEnv:
         """The form Grid Engine stores: NONE in one case, `when` in its letter order."""
-        out = self.with_changes()
+        out = self.with_changes(
+            **{attr: getattr(self, attr).strip() for attr in FIELD_NAMES.values()}
+        )
         for attr in COMMAND_FIELDS + ("signal",):
             if getattr(out, attr).strip().upper() == "NONE":
                 setattr(out, attr, "NONE")

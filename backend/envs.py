@@ -103,4 +103,3 @@ def _require_name(name: str) -> None:
     err = check_name(name)
     if err is not None:
         raise ValidationFailed([err])
-

@@ -186,9 +186,7 @@ class QueueStore:
         queue = self._target_queue(target)
         current = split_list(queue.value("ckpt_list", target.host))
         if env not in current:
-            raise ValidationFailed(
-                [FieldError("ckpt_list", f"{env} is not attached to {target}")]
-            )
+            raise ValidationFailed([FieldError("ckpt_list", f"{env} is not attached to {target}")])
         self._set_list(target, [n for n in current if n != env])
         after = self.get(target.queue)
         if env in split_list(after.value("ckpt_list", target.host)):

@@ -19,7 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qckpt",
         description="Checkpoint console for Grid Engine. The cell is the one SGE_ROOT and"
-        " SGE_CELL name (eval \"$(qckpt sandbox env)\" for the private sandbox cell).",
+        ' SGE_CELL name (eval "$(qckpt sandbox env)" for the private sandbox cell).',
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     cli_sandbox.register(sub)

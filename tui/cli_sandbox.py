@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     verbs.add_parser("status", help="what runs; exit 0 when the cell answers").set_defaults(
         run=cmd_status
     )
-    verbs.add_parser("env", help="print export lines: eval \"$(qckpt sandbox env)\"").set_defaults(
+    verbs.add_parser("env", help='print export lines: eval "$(qckpt sandbox env)"').set_defaults(
         run=cmd_env
     )
 

@@ -1,0 +1,71 @@
+"""Shared fixtures. Cell tests run against the private sandbox cell (qckpt sandbox up)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from qckpt.backend.envs import EnvStore
+from qckpt.backend.errors import QckptError
+from qckpt.backend.gridengine import GridEngine
+from qckpt.backend.queues import QueueStore
+from qckpt.backend.sandbox import Sandbox
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Sandbox:
+    box = Sandbox.from_environment()
+    if os.geteuid() != 0 and not box.answers():
+        pytest.skip("the sandbox cell is down and only root can start it (qckpt sandbox up)")
+    box.up(log=lambda message: None)
+    return box
+
+
+@pytest.fixture
+def ge(sandbox: Sandbox) -> GridEngine:
+    return sandbox.ge()
+
+
+@pytest.fixture
+def envs(ge: GridEngine) -> EnvStore:
+    return EnvStore(ge)
+
+
+@pytest.fixture
+def queues(ge: GridEngine) -> QueueStore:
+    return QueueStore(ge)
+
+
+@pytest.fixture
+def name_for(ge: GridEngine):
+    """Unique object names for this test; whatever they name is removed afterwards."""
+    made: list[str] = []
+
+    def make(prefix: str = "t") -> str:
+        name = f"{prefix}{uuid.uuid4().hex[:8]}"
+        made.append(name)
+        return name
+
+    yield make
+    for name in made:
+        for queue in ge.qconf("-sql", check=False).stdout.split():
+            if name in ge.qconf("-sq", queue, check=False).stdout:
+                ge.qconf("-rattr", "queue", "ckpt_list", "NONE", queue, check=False)
+        ge.qconf("-dckpt", name, check=False)
+
+
+@pytest.fixture
+def test_queue(sandbox: Sandbox, ge: GridEngine):
+    """A queue of this test's own on this host, so all.q's state never matters."""
+    name = f"q{uuid.uuid4().hex[:8]}"
+    sandbox.add_queue(name)
+    yield name
+    ge.qconf("-dq", name, check=False)
+
+
+def error_of(call) -> QckptError:
+    with pytest.raises(QckptError) as info:
+        call()
+    return info.value
