@@ -12,7 +12,7 @@ from qckpt.backend.gridengine import GridEngine
 from qckpt.backend.queues import QueueStore
 from qckpt.backend.sandbox import Sandbox
 
-from . import cli_envs, cli_queues, cli_sandbox
+from . import cli_envs, cli_hooks, cli_queues, cli_sandbox
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_sandbox.register(sub)
     cli_envs.register(sub)
     cli_queues.register(sub)
+    cli_hooks.register(sub)
     return parser
 
 
@@ -37,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "sandbox":
         context: object = Sandbox.from_environment()
+    elif args.command == "hooks":
+        context = None
     elif args.command == "env":
         context = EnvStore(GridEngine())
     else:

@@ -8,6 +8,7 @@ import sys
 from qckpt.backend.checkpoint import COMMAND_FIELDS, FIELD_NAMES, CheckpointEnv
 from qckpt.backend.envs import EnvStore
 from qckpt.backend.errors import FieldError, QckptError, ValidationFailed
+from qckpt.backend.templates import TEMPLATES, from_template
 
 from .output import print_json, print_table
 
@@ -34,6 +35,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("name")
     p.add_argument("--from", dest="from_file", metavar="FILE", help="qconf's format (-sckpt)")
     _field_flags(p)
+    t = p.add_argument_group("templates (commands that call the installed hooks)")
+    t.add_argument("--template", choices=TEMPLATES, help="dmtcp, dmtcp-cpu or signal")
+    t.add_argument("--hooks", metavar="DIR", help="where `qckpt hooks install` put the hooks")
+    t.add_argument("--keep", type=int, default=2, help="complete generations kept (2)")
+    t.add_argument("--timeout", type=int, default=600, help="seconds a checkpoint may take")
+    t.add_argument("--ckpt-signal", default="USR1", help="signal engine: save and go on")
+    t.add_argument("--migr-signal", default="USR2", help="signal engine: save and exit")
+    t.add_argument("--restart-option", default="--restart", help="signal engine: restart flag")
     p.set_defaults(run=cmd_add)
 
     p = verbs.add_parser("edit", help="change fields of a checkpoint environment")
@@ -106,6 +115,21 @@ def cmd_add(args: argparse.Namespace, store: EnvStore) -> int:
             raise ValidationFailed([FieldError("--from", f"cannot read: {exc.strerror}")]) from exc
         if env.extra:
             print(f"note: fields not in checkpoint(5): {', '.join(env.extra)}", file=sys.stderr)
+    elif args.template:
+        if not args.hooks or not args.ckpt_dir:
+            raise ValidationFailed([FieldError("--template", "needs --hooks DIR and --ckpt-dir D")])
+        env = from_template(
+            args.name,
+            args.template,
+            args.hooks,
+            args.ckpt_dir,
+            when=args.when or "xsr",
+            keep=args.keep,
+            timeout=args.timeout,
+            ckpt_signal=args.ckpt_signal,
+            migr_signal=args.migr_signal,
+            restart_option=args.restart_option,
+        )
     else:
         env = CheckpointEnv(**{FIELD_NAMES[q]: v for q, v in ADD_DEFAULTS.items()})
     env = env.with_changes(name=args.name, **_given(args))

@@ -1,0 +1,55 @@
+"""Entry point of the qckpt-hook zipapp (and of qckpt-starter, the same file by another name).
+
+Grid Engine discards what hooks print: everything worth reading goes to the logs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+VERSION = "0.1.0"
+USAGE = (
+    "usage: qckpt-hook checkpoint|migrate [--engine dmtcp|signal] [--keep N] [--signal SIG]"
+    " [--timeout SECS] [--restart-option OPT] [--same-cpu] $job_id $ja_task_id $ckpt_dir"
+    " $job_pid\n"
+    "       qckpt-hook clean [save] $job_id $ja_task_id $ckpt_dir\n"
+    "       qckpt-hook version"
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv if argv is None else argv)
+    if os.path.basename(argv[0]) == "qckpt-starter":
+        from .starter import main as starter_main
+
+        return starter_main(argv)
+    from . import jobinfo
+
+    try:
+        cmd = jobinfo.parse_hook_args(argv[1:])
+    except jobinfo.UsageError as exc:
+        print(f"qckpt-hook: {exc}\n{USAGE}", file=sys.stderr)
+        return 2
+    environ = dict(os.environ)
+    try:
+        if cmd.verb in ("checkpoint", "migrate"):
+            from . import take
+
+            return take.run(cmd, environ)
+        if cmd.verb == "clean":
+            from . import clean
+
+            return clean.run(cmd, environ)
+        if cmd.verb == "version":
+            print(VERSION)
+            return 0
+    except jobinfo.UsageError as exc:
+        print(f"qckpt-hook {cmd.verb}: {exc}", file=sys.stderr)
+        return 2
+    print(f"qckpt-hook: unknown verb {cmd.verb}\n{USAGE}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""Crash-safe checkpoint generations.
+
+A generation is written into gen-N.partial, fsynced, given its meta.json last, then renamed
+to gen-N; only then does `current` move. A crash at any point leaves the previous complete
+generation untouched, and a restart never uses a .partial. Everything happens under the
+task lock, so overlapping checkpoint requests are serialized, never interleaved.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import shutil
+import time
+from typing import Any
+
+from . import layout
+
+
+class LockTimeout(Exception):
+    pass
+
+
+class TaskLock:
+    """An exclusive flock on <task_dir>/.lock, waited for up to `timeout` seconds."""
+
+    def __init__(self, task_dir: str, timeout: float) -> None:
+        self.path = os.path.join(task_dir, layout.LOCK)
+        self.timeout = timeout
+        self.fd = -1
+
+    def __enter__(self) -> TaskLock:
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return self
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+            if time.monotonic() >= deadline:
+                os.close(self.fd)
+                raise LockTimeout(f"another hook held {self.path} for {self.timeout:g} s")
+            time.sleep(0.05)
+
+    def __exit__(self, *exc: object) -> None:
+        os.close(self.fd)  # closing releases the lock
+
+
+def begin(task_dir: str) -> tuple[int, str]:
+    """Start generation N+1 in a fresh .partial directory (stale partials are removed)."""
+    highest = 0
+    for name in os.listdir(task_dir):
+        partial = layout.partial_number(name)
+        if partial is not None:
+            shutil.rmtree(os.path.join(task_dir, name), ignore_errors=True)
+            highest = max(highest, partial)
+        number = layout.gen_number(name)
+        if number is not None:
+            highest = max(highest, number)
+    number = highest + 1
+    path = os.path.join(task_dir, layout.gen_name(number) + layout.PARTIAL_SUFFIX)
+    os.mkdir(path, 0o755)
+    return number, path
+
+
+def discard(partial: str) -> None:
+    shutil.rmtree(partial, ignore_errors=True)
+
+
+def _fsync_tree(path: str) -> None:
+    for folder, _dirs, files in os.walk(path):
+        for name in files:
+            fd = os.open(os.path.join(folder, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        layout.fsync_dir(folder)
+
+
+def commit(task_dir: str, number: int, partial: str, meta: dict[str, Any]) -> str:
+    """Make the partial generation complete and current. Returns its path."""
+    _fsync_tree(partial)
+    meta = dict(meta, gen=number, size=layout.tree_size(partial))
+    layout.write_json_atomic(os.path.join(partial, layout.META), meta)
+    final = os.path.join(task_dir, layout.gen_name(number))
+    os.rename(partial, final)
+    layout.fsync_dir(task_dir)
+    layout.switch_symlink(os.path.join(task_dir, layout.CURRENT), layout.gen_name(number))
+    return final
+
+
+def prune(task_dir: str, keep: int) -> list[int]:
+    """Remove complete generations older than the newest `keep`."""
+    numbers = layout.complete_generations(task_dir)
+    doomed = numbers[:-keep] if keep > 0 else []
+    for number in doomed:
+        shutil.rmtree(os.path.join(task_dir, layout.gen_name(number)), ignore_errors=True)
+    return doomed
+
+
+def summaries(task_dir: str) -> list[dict[str, Any]]:
+    """What the manifest lists: each complete generation's meta, oldest first."""
+    out = []
+    for number in layout.complete_generations(task_dir):
+        meta = layout.read_json(os.path.join(task_dir, layout.gen_name(number), layout.META))
+        if meta:
+            keys = ("gen", "time", "host", "size", "engine", "seconds", "trigger")
+            out.append({k: meta.get(k) for k in keys})
+    return out

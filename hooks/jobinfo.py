@@ -1,0 +1,163 @@
+"""What a hook knows about its job: the job's spool config, environment and hook options.
+
+Pure parsing, no side effects.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from dataclasses import dataclass, field
+
+from . import layout
+
+HOOK_NAME = "qckpt-hook"
+ENGINES = ("dmtcp", "signal")
+DEFAULT_KEEP = 2
+DEFAULT_TIMEOUT = 600.0
+
+
+class UsageError(Exception):
+    pass
+
+
+@dataclass
+class Options:
+    engine: str = "dmtcp"
+    keep: int = DEFAULT_KEEP
+    signal: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    restart_option: str = "--restart"
+    same_cpu: bool = False
+    save: bool = False  # clean: keep the directory (as SGE_LEAVE_CKPT_DIR does)
+
+
+@dataclass
+class HookCommand:
+    verb: str
+    options: Options
+    positionals: list[str] = field(default_factory=list)
+
+
+def parse_hook_args(args: list[str]) -> HookCommand:
+    """`VERB [--option value]... POSITIONAL...` (the tail of a checkpoint object's command)."""
+    if not args:
+        raise UsageError("no verb given")
+    verb, rest = args[0], list(args[1:])
+    opts = Options()
+    positionals: list[str] = []
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--same-cpu":
+            opts.same_cpu = True
+        elif arg in ("--engine", "--keep", "--signal", "--timeout", "--restart-option"):
+            if not rest:
+                raise UsageError(f"{arg} needs a value")
+            value = rest.pop(0)
+            _set_option(opts, arg, value)
+        elif arg.startswith("--"):
+            raise UsageError(f"unknown option {arg}")
+        elif arg == "save":
+            opts.save = True
+        else:
+            positionals.append(arg)
+    return HookCommand(verb, opts, positionals)
+
+
+def _set_option(opts: Options, flag: str, value: str) -> None:
+    if flag == "--engine":
+        if value not in ENGINES:
+            raise UsageError(f"--engine must be one of {', '.join(ENGINES)}")
+        opts.engine = value
+    elif flag == "--keep":
+        if not value.isdigit() or int(value) < 1:
+            raise UsageError("--keep must be a whole number >= 1")
+        opts.keep = int(value)
+    elif flag == "--timeout":
+        try:
+            opts.timeout = float(value)
+        except ValueError:
+            raise UsageError("--timeout must be a number of seconds") from None
+        if opts.timeout <= 0:
+            raise UsageError("--timeout must be positive")
+    elif flag == "--signal":
+        opts.signal = value
+    else:
+        opts.restart_option = value
+
+
+def parse_command_line(command: str | None) -> HookCommand | None:
+    """A checkpoint object's command if it calls qckpt-hook, else None."""
+    if not command or command.strip().upper() == "NONE":
+        return None
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return None
+    if not words or os.path.basename(words[0]) != HOOK_NAME:
+        return None
+    try:
+        return parse_hook_args(words[1:])
+    except UsageError:
+        return None
+
+
+def read_config(spool_dir: str | None) -> dict[str, str]:
+    """$SGE_JOB_SPOOL_DIR/config: name=value lines written by the execution daemon."""
+    config: dict[str, str] = {}
+    if not spool_dir:
+        return config
+    try:
+        with open(os.path.join(spool_dir, "config")) as handle:
+            for line in handle:
+                name, sep, value = line.rstrip("\n").partition("=")
+                if sep:
+                    config[name] = value
+    except OSError:
+        pass
+    return config
+
+
+@dataclass
+class Job:
+    job_id: str
+    task: str
+    ckpt_dir: str
+    owner: str
+    host: str
+    env_name: str
+    restarted: int
+    config: dict[str, str]
+
+    @property
+    def task_dir(self) -> str:
+        return os.path.join(self.ckpt_dir, f"{self.job_id}.{self.task}")
+
+    @property
+    def label(self) -> str:
+        return f"{self.job_id}.{self.task}"
+
+
+def job_from_environment(
+    environ: dict[str, str], config: dict[str, str], positionals: list[str] | None = None
+) -> Job:
+    """The job a hook runs for: positionals ($job_id $ja_task_id $ckpt_dir) win over env."""
+    pos = list(positionals or [])
+    job_id = pos[0] if pos else environ.get("JOB_ID") or config.get("job_id", "")
+    raw_task = pos[1] if len(pos) > 1 else environ.get("SGE_TASK_ID") or config.get("ja_task_id")
+    ckpt_dir = pos[2] if len(pos) > 2 else environ.get("SGE_CKPT_DIR") or config.get("ckpt_dir")
+    if not job_id or not job_id.isdigit():
+        raise UsageError("no job id (expected $job_id as the first argument)")
+    if not ckpt_dir or not os.path.isabs(ckpt_dir):
+        raise UsageError("no absolute ckpt_dir (expected $ckpt_dir as the third argument)")
+    restarted = environ.get("RESTARTED") or config.get("ckpt_restarted") or "0"
+    return Job(
+        job_id=job_id,
+        task=layout.task_number(raw_task),
+        ckpt_dir=ckpt_dir,
+        owner=config.get("job_owner") or environ.get("USER") or str(os.getuid()),
+        host=config.get("host") or os.uname().nodename,
+        env_name=environ.get("SGE_CKPT_ENV", ""),
+        restarted=int(restarted) if restarted.isdigit() else 0,
+        config=config,
+    )

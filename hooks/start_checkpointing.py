@@ -1,0 +1,109 @@
+"""Starting a job that uses a qckpt checkpoint environment: first run or restart."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+
+from . import engine_signal, generations, jobinfo, layout
+from .events import Events, update_manifest
+from .starter import exec_job, with_option
+
+# Grid Engine: exit 100 puts the job in error state, so an administrator sees it.
+FAILED = 100
+
+
+def fail(message: str, events: Events | None = None) -> int:
+    print(f"qckpt-starter: {message}", file=sys.stderr)  # the job's error file
+    if events is not None:
+        events.error(message)
+    return FAILED
+
+
+def prepare_task_dir(job: jobinfo.Job, events: Events) -> None:
+    """Create <ckpt_dir>/<job>.<task>; a first run sets aside what an older job left there."""
+    if job.restarted == 0 and os.path.isdir(job.task_dir) and os.listdir(job.task_dir):
+        aside = f"{job.task_dir}.stale-{int(time.time())}"
+        os.rename(job.task_dir, aside)
+        events.detail(f"a first run found {job.task_dir} in use; moved it to {aside}")
+    os.makedirs(job.task_dir, mode=0o755, exist_ok=True)
+
+
+def signals_to_ignore(config: dict[str, str]) -> list[int]:
+    """The signal engine's signals: wrapper shells must survive them (the program handles them)."""
+    numbers = []
+    for key, default in (("ckpt_command", "USR1"), ("ckpt_migr_command", "USR2")):
+        hook = jobinfo.parse_command_line(config.get(key))
+        if hook is not None and hook.options.engine == "signal":
+            numbers.append(engine_signal.signal_number(hook.options.signal or default))
+    return numbers
+
+
+def start(
+    environ: dict[str, str],
+    config: dict[str, str],
+    hook: jobinfo.HookCommand,
+    filename: str,
+    job_argv: list[str],
+) -> int:
+    try:
+        job = jobinfo.job_from_environment(environ, config)
+    except jobinfo.UsageError as exc:
+        return fail(str(exc))
+    events = Events(job, "start")
+    opts = hook.options
+    if not os.path.isdir(job.ckpt_dir):
+        return fail(f"ckpt_dir {job.ckpt_dir} does not exist on {job.host} (create it 1777)")
+    try:
+        prepare_task_dir(job, events)
+        with generations.TaskLock(job.task_dir, opts.timeout):  # a migrating hook may still write
+            generation = layout.newest_complete(job.task_dir) if job.restarted else None
+            restarts = (layout.read_json(os.path.join(job.task_dir, layout.MANIFEST)) or {}).get(
+                "restarts", []
+            )
+            if job.restarted and generation is None:
+                events.detail(
+                    f"RESTARTED={job.restarted} but no complete generation: starting afresh"
+                )
+            if generation is not None:
+                restarts = restarts + [
+                    {
+                        "time": layout.now_iso(),
+                        "host": job.host,
+                        "gen": os.path.basename(generation),
+                    }
+                ]
+            update_manifest(
+                job,
+                engine=opts.engine,
+                host=job.host,
+                state="running",
+                started=layout.now_iso(),
+                restarts=restarts,
+                generations=generations.summaries(job.task_dir),
+            )
+            env = dict(environ, QCKPT_DIR=job.task_dir)
+            if opts.engine == "signal":
+                if generation is not None:
+                    restored = engine_signal.restore(generation, job.task_dir)
+                    filename, job_argv = with_option(filename, job_argv, opts.restart_option)
+                    events.event("restart", gen=os.path.basename(generation), files=len(restored))
+                else:
+                    events.event("start", engine="signal")
+            else:
+                from . import engine_dmtcp
+
+                filename, job_argv, env = engine_dmtcp.prepare(
+                    job, events, generation, filename, job_argv, env
+                )
+    except (OSError, generations.LockTimeout, engine_signal.EngineError) as exc:
+        return fail(str(exc), events)
+    except Exception as exc:  # anything else: still a clear line, never a silent job
+        return fail(f"{type(exc).__name__}: {exc}", events)
+    for signum in signals_to_ignore(config):
+        signal.signal(signum, signal.SIG_IGN)  # inherited across exec by the job's shell
+    events.detail(f"exec {filename} {' '.join(job_argv)}")
+    exec_job(filename, job_argv, env)
+    return FAILED  # not reached

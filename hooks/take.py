@@ -1,0 +1,79 @@
+"""`qckpt-hook checkpoint` and `qckpt-hook migrate`: take a new generation.
+
+Exit 0 only when a new complete generation exists (Grid Engine then marks the checkpoint
+as in the arena). Overlapping requests wait for each other on the task lock.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from . import engine_signal, generations, jobinfo, layout
+from .events import Events, update_manifest
+
+DEFAULT_SIGNALS = {"checkpoint": "USR1", "migrate": "USR2"}
+
+
+def job_pid(cmd: jobinfo.HookCommand, config: dict[str, str]) -> int:
+    """$job_pid, the fourth argument (or the spool config's ckpt_pid)."""
+    raw = cmd.positionals[3] if len(cmd.positionals) > 3 else config.get("ckpt_pid", "")
+    if not raw.isdigit() or int(raw) <= 1:
+        raise engine_signal.EngineError("no job pid (expected $job_pid as the fourth argument)")
+    return int(raw)
+
+
+def run(cmd: jobinfo.HookCommand, environ: dict[str, str]) -> int:
+    config = jobinfo.read_config(environ.get("SGE_JOB_SPOOL_DIR"))
+    job = jobinfo.job_from_environment(environ, config, cmd.positionals)
+    events = Events(job, cmd.verb)
+    opts = cmd.options
+    if not os.path.isdir(job.task_dir):
+        events.error(
+            f"no task directory {job.task_dir}: is the queue's starter_method qckpt-starter?"
+        )
+        return 1
+    started = time.monotonic()
+    try:
+        with generations.TaskLock(job.task_dir, opts.timeout):
+            number, partial = generations.begin(job.task_dir)
+            events.detail(f"writing {os.path.basename(partial)} (engine {opts.engine})")
+            try:
+                detail = take(cmd, job, partial)
+            except BaseException:
+                generations.discard(partial)
+                raise
+            seconds = round(time.monotonic() - started, 3)
+            meta = {
+                "time": layout.now_iso(),
+                "host": job.host,
+                "engine": opts.engine,
+                "trigger": cmd.verb,
+                "seconds": seconds,
+                **detail,
+            }
+            generations.commit(job.task_dir, number, partial, meta)
+            pruned = generations.prune(job.task_dir, opts.keep)
+            summaries = generations.summaries(job.task_dir)
+            changes = {"generations": summaries, "last_error": None}
+            if cmd.verb == "migrate":
+                changes["state"] = "migrated"
+            update_manifest(job, **changes)
+            size = summaries[-1]["size"] if summaries else 0
+            events.event(cmd.verb, gen=number, size=size, secs=seconds, pruned=len(pruned))
+            return 0
+    except (engine_signal.EngineError, generations.LockTimeout, OSError) as exc:
+        events.error(str(exc))
+        return 1
+
+
+def take(cmd: jobinfo.HookCommand, job: jobinfo.Job, partial: str) -> dict:
+    opts = cmd.options
+    if opts.engine == "signal":
+        signame = opts.signal or DEFAULT_SIGNALS[cmd.verb]
+        pid = job_pid(cmd, job.config)
+        action = engine_signal.checkpoint if cmd.verb == "checkpoint" else engine_signal.migrate
+        return action(job.task_dir, pid, signame, opts.timeout, partial)
+    from . import engine_dmtcp
+
+    return engine_dmtcp.take(cmd.verb, job, opts, partial)
