@@ -72,6 +72,10 @@ class Sandbox:
     def ckpt_dir(self) -> str:
         return os.path.join(self.spool, "ckpt")
 
+    @property
+    def hooks_dir(self) -> str:
+        return os.path.join(self.spool, "hooks")
+
     def env(self) -> dict[str, str]:
         return {
             "SGE_ROOT": self.root,
@@ -264,11 +268,17 @@ class Sandbox:
         self._qconf_file(ge, "-Msconf", format_fields(pairs, 34))
 
     def _fast_load_reports(self, ge: GridEngine) -> None:
-        """execd reports every 5 s instead of 40 s: a restarted qmaster sees hosts quickly."""
+        """execd reports every 5 s instead of 40 s (a restarted qmaster sees hosts quickly);
+        accounting is flushed every second (qacct shows a finished job at once)."""
+        wanted = {
+            "load_report_time": "00:00:05",
+            "reporting_params": "accounting=true reporting=false flush_time=00:00:01"
+            " joblog=false sharelog=00:00:00",
+        }
         pairs = parse_fields(ge.qconf("-sconf", "global").stdout)
-        if dict(pairs).get("load_report_time") == "00:00:05":
+        if all(dict(pairs).get(k) == v for k, v in wanted.items()):
             return
-        pairs = [(k, "00:00:05" if k == "load_report_time" else v) for k, v in pairs]
+        pairs = [(k, wanted.get(k, v)) for k, v in pairs]
         with tempfile.TemporaryDirectory(prefix="qckpt-sandbox-") as folder:
             path = os.path.join(folder, "global")  # -Mconf takes the name from the file
             with open(path, "w") as handle:

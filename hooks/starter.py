@@ -38,7 +38,7 @@ def passthrough(
         return shell, [argv0, "-c", script + " " + "".join(a + " " for a in rest)]
     if mode == "script_from_stdin":
         return shell, [argv0, "-s", *rest]  # stdin is already the script
-    if mode == "posix_compliant":
+    if mode == "posix_compliant" and not binary:
         return shell, [argv0, script, *rest]
     if mode == "start_as_command":
         return shell, [argv0, "-c", script]

@@ -1,0 +1,83 @@
+"""Helpers for tests that run real jobs on the sandbox cell as its ordinary job user."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+from qckpt.backend.gridengine import GridEngine
+from qckpt.backend.sandbox import Sandbox
+
+PROGRAMS = Path(__file__).parent.parent / "programs"
+
+
+def share_programs(sandbox: Sandbox) -> str:
+    """Copy tests/programs where the job user can run them (the checkout may be private)."""
+    target = os.path.join(sandbox.spool, "testprograms")
+    os.makedirs(target, exist_ok=True)
+    os.chmod(target, 0o755)
+    for path in PROGRAMS.iterdir():
+        shutil.copy(path, os.path.join(target, path.name))
+        os.chmod(os.path.join(target, path.name), 0o755)
+    return target
+
+
+def scratch(sandbox: Sandbox, name: str) -> str:
+    """A fresh directory the job user can write job output into."""
+    path = os.path.join(sandbox.spool, "scratch", name)
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    os.chmod(os.path.dirname(path), 0o755)
+    os.chmod(path, 0o1777)
+    return path
+
+
+def submit(ge: GridEngine, sandbox: Sandbox, *args: str, stdin: str | None = None) -> str:
+    out = ge.run(["qsub", *args], user=sandbox.user, cwd="/tmp", input=stdin).stdout
+    match = re.search(r"Your job(?:-array)? (\d+)", out)
+    assert match, out
+    return match.group(1)
+
+
+def running_jobs(ge: GridEngine, sandbox: Sandbox) -> set[str]:
+    out = ge.qstat("-u", sandbox.user).stdout
+    return {line.split()[0] for line in out.splitlines()[2:] if line.strip()}
+
+
+def wait_until(check, timeout: float, what: str, step: float = 0.5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+
+
+def wait_finished(ge: GridEngine, sandbox: Sandbox, jobs: list[str], timeout: float = 180) -> None:
+    wait_until(lambda: not (set(jobs) & running_jobs(ge, sandbox)), timeout, f"jobs {jobs}")
+
+
+def accounting(
+    ge: GridEngine, job: str, records: int = 1, timeout: float = 30
+) -> list[dict[str, str]]:
+    """qacct -j JOB as one dict per record, once it holds `records` (one per run)."""
+
+    def read():
+        result = ge.run(["qacct", "-j", job], check=False)
+        if result.returncode != 0:
+            return None
+        found, current = [], None
+        for line in result.stdout.splitlines():
+            if line.startswith("====="):
+                current = {}
+                found.append(current)
+            elif current is not None and line.strip():
+                key, _, value = line.partition(" ")
+                current[key] = value.strip()
+        return found if len(found) >= records else None
+
+    return wait_until(read, timeout, f"{records} accounting records of job {job}")

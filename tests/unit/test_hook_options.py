@@ -1,0 +1,56 @@
+"""Hook command lines as the checkpoint object carries them."""
+
+import pytest
+
+from qckpt.hooks.jobinfo import UsageError, job_from_environment, parse_hook_args
+from qckpt.hooks.layout import task_dir_name
+
+
+def test_options_and_positionals():
+    cmd = parse_hook_args(
+        [
+            "checkpoint",
+            "--engine",
+            "signal",
+            "--keep",
+            "3",
+            "--signal",
+            "USR1",
+            "7",
+            "0",
+            "/c",
+            "99",
+        ]
+    )
+    assert (cmd.verb, cmd.options.engine, cmd.options.keep, cmd.options.signal) == (
+        "checkpoint",
+        "signal",
+        3,
+        "USR1",
+    )
+    assert cmd.positionals == ["7", "0", "/c", "99"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["checkpoint", "--engine", "criu"], ["checkpoint", "--keep", "0"], ["x", "--bogus"], []],
+)
+def test_bad_options_are_usage_errors(args):
+    with pytest.raises(UsageError):
+        parse_hook_args(args)
+
+
+def test_a_non_array_job_is_task_1_as_grid_engine_numbers_it():
+    assert task_dir_name("12", "0") == "12.1"
+    assert task_dir_name("12", "undefined") == "12.1"
+    assert task_dir_name("12", "5") == "12.5"
+
+
+def test_positionals_win_over_the_environment():
+    job = job_from_environment({"JOB_ID": "1", "SGE_TASK_ID": "2"}, {}, ["8", "3", "/ck"])
+    assert (job.job_id, job.task, job.task_dir) == ("8", "3", "/ck/8.3")
+
+
+def test_a_relative_ckpt_dir_is_refused():
+    with pytest.raises(UsageError):
+        job_from_environment({}, {}, ["8", "3", "ck"])
