@@ -8,7 +8,6 @@ directory. A second job, submitted with SGE_LEAVE_CKPT_DIR, keeps it.
 from __future__ import annotations
 
 import os
-import re
 import stat
 import uuid
 
@@ -18,18 +17,17 @@ from qckpt.backend.hooks_install import install
 from qckpt.backend.queues import Target
 from qckpt.backend.templates import from_template
 from qckpt.hooks import layout
-from tests.cell.jobs import accounting, scratch, share_programs, submit, wait_finished, wait_until
+from tests.cell.jobs import (
+    accounting,
+    events_of,
+    scratch,
+    share_programs,
+    submit,
+    wait_finished,
+    wait_until,
+)
 
 pytestmark = pytest.mark.cell
-
-
-def events_of(ckpt_dir: str, job: str) -> list[str]:
-    try:
-        with open(os.path.join(ckpt_dir, layout.CKPT_LOG)) as handle:
-            lines = handle.read().splitlines()
-    except FileNotFoundError:
-        return []
-    return [re.search(r"event=(\S+)", ln).group(1) for ln in lines if f" job={job}.1 " in ln]
 
 
 @pytest.fixture

@@ -1,0 +1,208 @@
+"""DMTCP engine: a coordinator per job, images into the task directory, generations by hard link.
+
+Works with DMTCP 2.x to 5.x (FACTS.md): the program names and environment variables are
+chosen at run time; completion of a checkpoint is confirmed here (a newer restart script
+and no *.temp image), because `dmtcp_command -bc` does not block on 3.1 to 4.2.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+
+from . import layout
+from .engine_signal import EngineError
+from .events import Events, update_manifest
+from .jobinfo import Job, Options
+
+SEARCH = ("/opt/dmtcp/bin",)
+FAIL_RC = "97"  # DMTCP's own failures must not exit 99: Grid Engine would requeue the job
+_FILES = re.compile(r'^given_ckpt_files="([^"]*)"', re.M)
+
+
+class Dmtcp:
+    def __init__(self, bindir: str) -> None:
+        self.bindir = bindir
+        self.launch = self._first("dmtcp_launch", "dmtcp_checkpoint")
+        self.coordinator = self._first("dmtcp_coordinator")
+        self.command = self._first("dmtcp_command")
+        self.restart = self._first("dmtcp_restart")
+
+    def _first(self, *names: str) -> str:
+        for name in names:
+            path = os.path.join(self.bindir, name)
+            if os.access(path, os.X_OK):
+                return path
+        raise EngineError(f"{names[0]} missing in {self.bindir}")
+
+    def version(self) -> str:
+        try:
+            out = subprocess.run(
+                [self.launch, "--version"], capture_output=True, text=True, timeout=10
+            ).stdout
+        except (OSError, subprocess.TimeoutExpired):
+            return "unknown"
+        match = re.search(r"\(DMTCP\)\s+(\S+)", out)
+        return match.group(1) if match else "unknown"
+
+
+def find(path: str | None = None) -> Dmtcp:
+    """DMTCP on PATH, else under /opt/dmtcp; a clear error when it is absent."""
+    for folder in [*(path or os.environ.get("PATH", "")).split(os.pathsep), *SEARCH]:
+        if folder and (
+            os.access(os.path.join(folder, "dmtcp_launch"), os.X_OK)
+            or os.access(os.path.join(folder, "dmtcp_checkpoint"), os.X_OK)
+        ):
+            return Dmtcp(folder)
+    raise EngineError(
+        f"DMTCP not found on PATH or under /opt/dmtcp on {socket.gethostname()}:"
+        " install it on every execution host"
+    )
+
+
+def folders(job: Job) -> tuple[str, str]:
+    base = os.path.join(job.task_dir, "dmtcp")
+    images, tmp = os.path.join(base, "images"), os.path.join(base, "tmp")
+    for path in (base, images, tmp):
+        os.makedirs(path, mode=0o755, exist_ok=True)
+    return images, tmp
+
+
+def dmtcp_env(env: dict[str, str], host: str, port: int, tmp: str, images: str) -> dict[str, str]:
+    return dict(
+        env,
+        DMTCP_COORD_HOST=host,
+        DMTCP_COORD_PORT=str(port),
+        DMTCP_HOST=host,  # DMTCP 2.x names
+        DMTCP_PORT=str(port),
+        DMTCP_TMPDIR=tmp,  # DMTCP's own logs stay inside the task directory
+        DMTCP_CHECKPOINT_DIR=images,
+        DMTCP_FAIL_RC=FAIL_RC,
+    )
+
+
+def start_coordinator(
+    dm: Dmtcp, job: Job, images: str, tmp: str, events: Events
+) -> tuple[str, int]:
+    """A coordinator for this job only, on a free port (written to a port file first)."""
+    port_file = os.path.join(tmp, f"coordinator-{os.getpid()}.port")
+    log = os.path.join(tmp, "coordinator.out")
+    args = [dm.coordinator, "--port", "0", "--port-file", port_file, "--ckptdir", images,
+            "--exit-on-last", "--daemon", "--tmpdir", tmp]  # fmt: skip
+    with open(log, "ab") as out:
+        subprocess.run(
+            args, stdin=subprocess.DEVNULL, stdout=out, stderr=out, cwd=images, timeout=30
+        )
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            with open(port_file) as handle:
+                text = handle.read().strip()
+            if text.isdigit():
+                port = int(text)
+                events.detail(f"coordinator on port {port} (log {log})")
+                return socket.gethostname(), port
+        except FileNotFoundError:
+            pass
+        time.sleep(0.05)
+    raise EngineError(f"dmtcp_coordinator wrote no port file; see {log}")
+
+
+def restart_files(script: str, folder: str) -> list[str]:
+    """Images named in a restart script, found in `folder` (never a glob: FACTS.md)."""
+    with open(script) as handle:
+        match = _FILES.search(handle.read())
+    if not match:
+        raise EngineError(f"{script} names no images (given_ckpt_files)")
+    names = [os.path.basename(p) for p in match.group(1).split()]
+    paths = [os.path.join(folder, n) for n in names]
+    missing = [p for p in paths if not os.path.isfile(p)]
+    if not names or missing:
+        raise EngineError(f"images missing from {folder}: {', '.join(missing) or 'none listed'}")
+    return paths
+
+
+def prepare(
+    job: Job,
+    events: Events,
+    generation: str | None,
+    filename: str,
+    job_argv: list[str],
+    env: dict[str, str],
+) -> tuple[str, list[str], dict[str, str]]:
+    """The launch (or restart) command for the job, with its coordinator running."""
+    dm = find(env.get("PATH"))
+    images, tmp = folders(job)
+    host, port = start_coordinator(dm, job, images, tmp, events)
+    version = dm.version()
+    update_manifest(job, coordinator={"host": host, "port": port, "dmtcp": version})
+    env = dmtcp_env(env, host, port, tmp, images)
+    common = ["-h", host, "-p", str(port), "--ckptdir", images]
+    if generation is not None:
+        files = restart_files(os.path.join(generation, "restart_script.sh"), generation)
+        events.event("restart", gen=os.path.basename(generation), engine="dmtcp", dmtcp=version)
+        return dm.restart, [dm.restart, *common, *files], env
+    command = [filename, *job_argv[1:]]
+    if job_argv[0].startswith("-"):  # a login shell: dmtcp_launch cannot pass argv[0]
+        command.insert(1, "-l")
+    events.event("start", engine="dmtcp", dmtcp=version, port=port)
+    return dm.launch, [dm.launch, *common, *command], env
+
+
+def newest_script(images: str) -> str | None:
+    scripts = [p for p in glob.glob(os.path.join(images, "dmtcp_restart_script_*.sh"))]
+    return max(scripts, key=os.path.getmtime) if scripts else None
+
+
+def wait_complete(images: str, since: float, deadline: float) -> str:
+    """A restart script newer than `since` and no image still being written."""
+    while time.monotonic() < deadline:
+        script = newest_script(images)
+        pending = glob.glob(os.path.join(images, "*.temp"))
+        if script and os.path.getmtime(script) >= since and not pending:
+            return script
+        time.sleep(0.05)
+    raise EngineError("DMTCP did not finish the checkpoint before the timeout")
+
+
+def link_or_copy(source: str, target: str) -> None:
+    if os.path.isdir(source):
+        shutil.copytree(source, target, copy_function=link_or_copy)
+        return
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def take(verb: str, job: Job, opts: Options, partial: str) -> dict:
+    manifest = layout.read_json(os.path.join(job.task_dir, layout.MANIFEST)) or {}
+    coordinator = manifest.get("coordinator") or {}
+    if not coordinator.get("port"):
+        raise EngineError("the manifest names no DMTCP coordinator: was the job started by qckpt?")
+    dm = find()
+    images = os.path.join(job.task_dir, "dmtcp", "images")
+    host, port = coordinator["host"], str(coordinator["port"])
+    since = time.time() - 1  # mtimes have 1 s granularity on some file systems
+    deadline = time.monotonic() + opts.timeout
+    command = [dm.command, "-h", host, "-p", port]
+    result = subprocess.run([*command, "-bc"], capture_output=True, text=True, timeout=opts.timeout)
+    if result.returncode != 0:
+        message = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no answer"]
+        raise EngineError(f"dmtcp_command -bc failed ({result.returncode}): {message[0]}")
+    script = wait_complete(images, since, deadline)
+    files = restart_files(script, images)
+    for path in files:
+        link_or_copy(path, os.path.join(partial, os.path.basename(path)))
+        extra = path[: -len(".dmtcp")] + "_files"
+        if os.path.isdir(extra):
+            link_or_copy(extra, os.path.join(partial, os.path.basename(extra)))
+    shutil.copyfile(script, os.path.join(partial, "restart_script.sh"))
+    if verb == "migrate":
+        subprocess.run([*command, "-k"], capture_output=True, timeout=60)
+    return {"files": [os.path.basename(p) for p in files], "dmtcp": coordinator.get("dmtcp")}

@@ -1,0 +1,93 @@
+"""The DMTCP engine end to end on the real cell (where DMTCP is installed).
+
+A plain bash job is checkpointed periodically, migrated with qmod -sj, restarted by
+dmtcp_restart from the newest complete generation, and its own exit status reaches
+accounting; clean removes its directory.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import stat
+import uuid
+
+import pytest
+
+from qckpt.backend.hooks_install import install
+from qckpt.backend.queues import Target
+from qckpt.backend.templates import from_template
+from qckpt.hooks import layout
+from tests.cell.jobs import (
+    accounting,
+    events_of,
+    scratch,
+    share_programs,
+    submit,
+    wait_finished,
+    wait_until,
+)
+
+pytestmark = [
+    pytest.mark.cell,
+    pytest.mark.skipif(
+        not (shutil.which("dmtcp_launch") or os.access("/opt/dmtcp/bin/dmtcp_launch", os.X_OK)),
+        reason="DMTCP is not installed (on PATH or under /opt/dmtcp): build it from its sources",
+    ),
+]
+
+
+@pytest.fixture
+def dmtcp_queue(sandbox, envs, queues, name_for):
+    install(sandbox.hooks_dir)
+    os.makedirs(sandbox.ckpt_dir, exist_ok=True)
+    os.chmod(sandbox.ckpt_dir, 0o1777)
+    env = from_template(name_for("dm"), "dmtcp", sandbox.hooks_dir, sandbox.ckpt_dir, when="xsmr")
+    envs.add(env)
+    queue = f"dq{uuid.uuid4().hex[:6]}"
+    sandbox.add_queue(queue)
+    try:
+        starter = os.path.join(sandbox.hooks_dir, "qckpt-starter")
+        queues.attach(env.name, Target(queue), starter=starter)
+        queues.set(Target(queue), {"min_cpu_interval": "00:00:03"})
+        yield env.name, queue
+    finally:
+        sandbox.ge().qconf("-dq", queue, check=False)
+
+
+def test_dmtcp_checkpoint_migrate_restart_and_clean(sandbox, dmtcp_queue):
+    ge = sandbox.ge()
+    env, queue = dmtcp_queue
+    programs = share_programs(sandbox)
+    out = scratch(sandbox, f"dmtcp-{uuid.uuid4().hex[:6]}")
+    job = submit(
+        ge, sandbox, "-q", queue, "-ckpt", env, "-c", "00:00:03", "-o", f"{out}/out",
+        "-e", f"{out}/err", os.path.join(programs, "bcount.sh"), "250",
+    )  # fmt: skip
+    ckpt = sandbox.ckpt_dir
+    task_dir = os.path.join(ckpt, f"{job}.1")
+    wait_until(lambda: "checkpoint" in events_of(ckpt, job), 60, "a periodic checkpoint")
+    manifest = layout.read_json(os.path.join(task_dir, layout.MANIFEST))
+    assert manifest["engine"] == "dmtcp" and manifest["coordinator"]["port"] > 0
+    generation = layout.newest_complete(task_dir)
+    images = [n for n in os.listdir(generation) if n.endswith(".dmtcp")]
+    assert images and all(
+        stat.S_IMODE(os.stat(os.path.join(generation, n)).st_mode) == 0o600 for n in images
+    )
+
+    ge.run(["qmod", "-sj", job], user=sandbox.user)
+    wait_until(lambda: "restart" in events_of(ckpt, job), 150, "the restart")
+    wait_finished(ge, sandbox, [job], timeout=120)
+
+    with open(f"{out}/out") as handle:
+        counts = [int(m.group(1)) for m in re.finditer(r"^count (\d+)$", handle.read(), re.M)]
+    assert counts[-1] == 250
+    # Restarted from a checkpoint, not from the beginning: the count never went back to 1.
+    assert counts.count(1) == 1
+    records = accounting(ge, job, records=2)
+    assert records[0]["failed"].startswith("24")
+    assert records[-1]["exit_status"] == "5"
+    events = events_of(ckpt, job)
+    assert "migrate" in events and events[-1] == "clean"
+    assert not os.path.exists(task_dir)
