@@ -90,7 +90,9 @@ def start_coordinator(
     dm: Dmtcp, job: Job, images: str, tmp: str, events: Events
 ) -> tuple[str, int]:
     """A coordinator for this job only, on a free port (written to a port file first)."""
-    port_file = os.path.join(tmp, f"coordinator-{os.getpid()}.port")
+    job_tmp = os.environ.get("TMPDIR")
+    folder = job_tmp if job_tmp and os.path.isdir(job_tmp) else tmp
+    port_file = os.path.join(folder, f"qckpt-coordinator-{job.label}.port")
     log = os.path.join(tmp, "coordinator.out")
     args = [dm.coordinator, "--port", "0", "--port-file", port_file, "--ckptdir", images,
             "--exit-on-last", "--daemon", "--tmpdir", tmp]  # fmt: skip
@@ -147,11 +149,35 @@ def prepare(
         files = restart_files(os.path.join(generation, "restart_script.sh"), generation)
         events.event("restart", gen=os.path.basename(generation), engine="dmtcp", dmtcp=version)
         return dm.restart, [dm.restart, *common, *files], env
-    command = [filename, *job_argv[1:]]
+    command = [own_script(job, a) for a in [filename, *job_argv[1:]]]
     if job_argv[0].startswith("-"):  # a login shell: dmtcp_launch cannot pass argv[0]
         command.insert(1, "-l")
+    reopen_stdin(job)
     events.event("start", engine="dmtcp", dmtcp=version, port=port)
     return dm.launch, [dm.launch, *common, *command], env
+
+
+def own_script(job: Job, arg: str) -> str:
+    """The job script's spool path names this host: a restart elsewhere needs a copy of it
+    in the task directory (the job's shell keeps it open, and DMTCP restores that)."""
+    script = job.config.get("script_file")
+    if not script or arg != script or job.config.get("handle_as_binary") == "1":
+        return arg
+    copy = os.path.join(job.task_dir, "dmtcp", "job-script")
+    shutil.copyfile(script, copy)
+    os.chmod(copy, 0o700)
+    return copy
+
+
+def reopen_stdin(job: Job) -> None:
+    """script_from_stdin: the shell reads the script on stdin; give it the copy instead."""
+    copy = os.path.join(job.task_dir, "dmtcp", "job-script")
+    script = job.config.get("script_file")
+    if script and os.path.realpath("/proc/self/fd/0") == os.path.realpath(script):
+        own_script(job, script)
+        fd = os.open(copy, os.O_RDONLY)
+        os.dup2(fd, 0)
+        os.close(fd)
 
 
 def newest_script(images: str) -> str | None:

@@ -70,6 +70,8 @@ def test_dmtcp_checkpoint_migrate_restart_and_clean(sandbox, dmtcp_queue):
     wait_until(lambda: "checkpoint" in events_of(ckpt, job), 60, "a periodic checkpoint")
     manifest = layout.read_json(os.path.join(task_dir, layout.MANIFEST))
     assert manifest["engine"] == "dmtcp" and manifest["coordinator"]["port"] > 0
+    with open(os.path.join(task_dir, layout.HOOK_LOG)) as handle:
+        assert "dmtcp/job-script" in handle.read()  # not the spool path, which names the host
     generation = layout.newest_complete(task_dir)
     images = [n for n in os.listdir(generation) if n.endswith(".dmtcp")]
     assert images and all(

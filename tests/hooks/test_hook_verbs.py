@@ -1,0 +1,160 @@
+"""The shipped hooks' verbs on real processes and files (no Grid Engine needed)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+
+import pytest
+
+from qckpt.backend.hooks_install import install, installed_digest
+from qckpt.hooks import engine_dmtcp, jobinfo, layout, start_checkpointing
+from qckpt.hooks.engine_signal import EngineError
+
+
+def run_hook(hooks_dir: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [os.path.join(hooks_dir, "qckpt-hook"), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env or dict(os.environ),
+    )
+
+
+def checkpoint_args(ckpt_dir: str, pid: int, *extra: str) -> list[str]:
+    return [
+        "checkpoint",
+        "--engine",
+        "signal",
+        "--timeout",
+        "10",
+        *extra,
+        "50",
+        "1",
+        ckpt_dir,
+        str(pid),
+    ]
+
+
+def test_reinstalling_replaces_both_files_atomically(tmp_path):
+    first = install(str(tmp_path))
+    second = install(str(tmp_path))
+    assert first["digest"] == second["digest"] == installed_digest(str(tmp_path))
+    assert sorted(os.listdir(tmp_path)) == ["qckpt-hook", "qckpt-starter"]
+    for name in ("qckpt-hook", "qckpt-starter"):
+        assert os.access(tmp_path / name, os.X_OK)
+    out = subprocess.run([str(tmp_path / "qckpt-hook"), "version"], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip()
+    with open(tmp_path / "qckpt-hook", "rb") as handle:
+        assert handle.readline() == b"#!/usr/bin/python3 -IS\n"
+
+
+def test_overlapping_checkpoints_are_serialized(hooks_dir, task, counter):
+    ckpt_dir, task_dir = task
+    program = counter(pad=4_000_000)
+    time.sleep(0.3)
+    hooks = [
+        subprocess.Popen(
+            [os.path.join(hooks_dir, "qckpt-hook"), *checkpoint_args(ckpt_dir, program.pid)]
+        )
+        for _ in range(2)
+    ]
+    assert [h.wait(timeout=60) for h in hooks] == [0, 0]
+    assert layout.complete_generations(task_dir) == [1, 2]
+    with open(os.path.join(task_dir, layout.HOOK_LOG)) as handle:
+        lines = [ln.split(": ", 1)[1] for ln in handle.read().splitlines()]
+    # one generation written and committed before the other begins
+    assert [ln.split()[0] for ln in lines] == ["writing", "event", "writing", "event"]
+
+
+def test_only_the_newest_generations_are_kept(hooks_dir, task, counter):
+    ckpt_dir, task_dir = task
+    program = counter()
+    time.sleep(0.3)
+    for _ in range(4):
+        assert (
+            run_hook(hooks_dir, *checkpoint_args(ckpt_dir, program.pid, "--keep", "2")).returncode
+            == 0
+        )
+    assert layout.complete_generations(task_dir) == [3, 4]
+    assert os.readlink(os.path.join(task_dir, layout.CURRENT)) == "gen-000004"
+    manifest = layout.read_json(os.path.join(task_dir, layout.MANIFEST))
+    assert [g["gen"] for g in manifest["generations"]] == [3, 4]
+
+
+def test_a_program_that_saves_nothing_fails_the_checkpoint_and_says_why(hooks_dir, task):
+    ckpt_dir, task_dir = task
+    sleeper = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    try:
+        args = ["checkpoint", "--engine", "signal", "--timeout", "1"]
+        out = run_hook(hooks_dir, *args, "50", "1", ckpt_dir, str(sleeper.pid))
+    finally:
+        sleeper.kill()
+    assert out.returncode == 1
+    assert layout.complete_generations(task_dir) == []
+    assert not [n for n in os.listdir(task_dir) if n.endswith(layout.PARTIAL_SUFFIX)]
+    manifest = layout.read_json(os.path.join(task_dir, layout.MANIFEST))
+    assert "no new state" in manifest["last_error"]["message"]
+    with open(os.path.join(ckpt_dir, layout.CKPT_LOG)) as handle:
+        assert "event=error" in handle.read()
+
+
+def test_clean_removes_the_task_directory_and_is_idempotent(hooks_dir, task, tmp_path):
+    ckpt_dir, task_dir = task
+    outside = tmp_path / "precious"
+    outside.write_text("keep me")
+    os.symlink(outside, os.path.join(task_dir, "link"))
+    for _ in range(2):
+        assert run_hook(hooks_dir, "clean", "50", "0", ckpt_dir).returncode == 0
+    assert not os.path.exists(task_dir)
+    assert outside.read_text() == "keep me"  # a symlink inside was removed, not followed
+
+
+def test_clean_never_follows_a_symlinked_task_directory(hooks_dir, task, tmp_path):
+    ckpt_dir, task_dir = task
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "data").write_text("x")
+    os.rmdir(task_dir)
+    os.symlink(elsewhere, task_dir)
+    assert run_hook(hooks_dir, "clean", "50", "1", ckpt_dir).returncode == 1
+    assert (elsewhere / "data").read_text() == "x"
+
+
+@pytest.mark.parametrize("how", ["save", "SGE_LEAVE_CKPT_DIR"])
+def test_clean_keeps_the_directory_when_asked(hooks_dir, task, how):
+    ckpt_dir, task_dir = task
+    env = dict(os.environ, SGE_LEAVE_CKPT_DIR="1") if how != "save" else None
+    args = (
+        ["clean", "save", "50", "1", ckpt_dir] if how == "save" else ["clean", "50", "1", ckpt_dir]
+    )
+    assert run_hook(hooks_dir, *args, env=env).returncode == 0
+    assert os.path.isdir(task_dir)
+    with open(os.path.join(ckpt_dir, layout.CKPT_LOG)) as handle:
+        assert "event=clean-kept" in handle.read()
+
+
+def test_missing_dmtcp_is_a_clear_error_in_the_jobs_error_file_and_the_log(
+    task, monkeypatch, capsys
+):
+    ckpt_dir, _task_dir = task
+    monkeypatch.setattr(engine_dmtcp, "SEARCH", ())
+    with pytest.raises(EngineError, match="DMTCP not found on PATH or under /opt/dmtcp"):
+        engine_dmtcp.find("/usr/bin:/bin")
+    config = {"ckpt_dir": ckpt_dir, "job_owner": "someone", "host": "h"}
+    environ = {
+        "JOB_ID": "51",
+        "SGE_TASK_ID": "undefined",
+        "SGE_CKPT_DIR": ckpt_dir,
+        "PATH": "/usr/bin",
+    }
+    hook = jobinfo.parse_hook_args(["checkpoint", "--engine", "dmtcp"])
+    code = start_checkpointing.start(environ, config, hook, "/bin/sh", ["sh", "/x"])
+    assert code == 100  # Grid Engine puts the job in error state: the admin sees it
+    assert "DMTCP not found" in capsys.readouterr().err
+    with open(os.path.join(ckpt_dir, layout.CKPT_LOG)) as handle:
+        assert "event=error" in handle.read()
+    manifest = layout.read_json(os.path.join(ckpt_dir, "51.1", layout.MANIFEST))
+    assert "DMTCP not found" in manifest["last_error"]["message"]
