@@ -27,7 +27,7 @@ def build_zipapp(python: str = DEFAULT_PYTHON) -> bytes:
     """The zipapp's bytes: a shebang line, then a zip of qckpt/hooks/*.py."""
     source = Path(qckpt.hooks.__file__).parent
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for info_name, text in (("__main__.py", _MAIN), ("qckpt/__init__.py", "")):
             archive.writestr(_fixed(info_name), text)
         for path in sorted(source.glob("*.py")):
@@ -38,7 +38,7 @@ def build_zipapp(python: str = DEFAULT_PYTHON) -> bytes:
 def _fixed(name: str) -> zipfile.ZipInfo:
     """Fixed timestamps: the same source always gives the same bytes (and digest)."""
     info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_DEFLATED
+    info.compress_type = zipfile.ZIP_STORED  # no inflating on every job start
     info.external_attr = 0o644 << 16
     return info
 
@@ -47,21 +47,36 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
+def starter_script(hook_path: str, python: str = DEFAULT_PYTHON) -> bytes:
+    """qckpt-starter: a plain script (no runpy, unlike a zipapp) importing from the zipapp.
+    It runs for every job of the queue, so every millisecond of start-up counts."""
+    return (
+        f"#!{python} -IS\n"
+        "# Grid Engine's starter_method for qckpt; written by `qckpt hooks install`.\n"
+        "import sys\n"
+        f"sys.path.insert(0, {hook_path!r})\n"
+        "from qckpt.hooks.starter import main\n"
+        "sys.exit(main(sys.argv))\n"
+    ).encode()
+
+
 def install(directory: str, python: str = DEFAULT_PYTHON) -> dict[str, str]:
-    """Write DIR/qckpt-hook and DIR/qckpt-starter (the same zipapp under two names)."""
+    """Write DIR/qckpt-hook (the zipapp) and DIR/qckpt-starter (a script that uses it)."""
     if not os.path.isabs(directory):
         raise ValidationFailed([FieldError("DIR", "must be an absolute path all hosts see")])
     if not os.path.isabs(python):
         raise ValidationFailed([FieldError("--python", "must be an absolute path")])
     os.makedirs(directory, mode=0o755, exist_ok=True)
     data = build_zipapp(python)
+    hook_path = os.path.join(directory, HOOK)
+    contents = {HOOK: data, STARTER: starter_script(hook_path, python)}
     written = {}
-    for name in (HOOK, STARTER):
+    for name in (HOOK, STARTER):  # the zipapp first: the starter imports from it
         target = os.path.join(directory, name)
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=directory)
         try:
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+                handle.write(contents[name])
                 handle.flush()
                 os.fsync(handle.fileno())
             os.chmod(tmp, 0o755)

@@ -11,7 +11,7 @@ import sys
 VERSION = "0.1.0"
 USAGE = (
     "usage: qckpt-hook checkpoint|migrate [--engine dmtcp|signal] [--keep N] [--signal SIG]"
-    " [--timeout SECS] [--restart-option OPT] [--same-cpu] $job_id $ja_task_id $ckpt_dir"
+    " [--timeout SECS] [--restart-option OPT] [--same-cpu] [--fsync] $job_id $ja_task_id $ckpt_dir"
     " $job_pid\n"
     "       qckpt-hook clean [save] $job_id $ja_task_id $ckpt_dir\n"
     "       qckpt-hook version"

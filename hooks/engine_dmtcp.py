@@ -192,7 +192,7 @@ def wait_complete(images: str, since: float, deadline: float) -> str:
         pending = glob.glob(os.path.join(images, "*.temp"))
         if script and os.path.getmtime(script) >= since and not pending:
             return script
-        time.sleep(0.05)
+        time.sleep(0.01)
     raise EngineError("DMTCP did not finish the checkpoint before the timeout")
 
 
@@ -206,7 +206,7 @@ def link_or_copy(source: str, target: str) -> None:
         shutil.copy2(source, target)
 
 
-def take(verb: str, job: Job, opts: Options, partial: str) -> dict:
+def take(verb: str, job: Job, opts: Options, partial: str, events: Events | None = None) -> dict:
     manifest = layout.read_json(os.path.join(job.task_dir, layout.MANIFEST)) or {}
     coordinator = manifest.get("coordinator") or {}
     if not coordinator.get("port"):
@@ -221,8 +221,13 @@ def take(verb: str, job: Job, opts: Options, partial: str) -> dict:
     if result.returncode != 0:
         message = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no answer"]
         raise EngineError(f"dmtcp_command -bc failed ({result.returncode}): {message[0]}")
+    asked = time.monotonic()
     script = wait_complete(images, since, deadline)
     files = restart_files(script, images)
+    if events is not None:
+        took = asked - (deadline - opts.timeout)
+        waited = time.monotonic() - asked
+        events.detail(f"dmtcp_command -bc took {took:.3f} s; complete {waited:.3f} s later")
     for path in files:
         link_or_copy(path, os.path.join(partial, os.path.basename(path)))
         extra = path[: -len(".dmtcp")] + "_files"

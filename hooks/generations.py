@@ -81,9 +81,20 @@ def _fsync_tree(path: str) -> None:
         layout.fsync_dir(folder)
 
 
-def commit(task_dir: str, number: int, partial: str, meta: dict[str, Any]) -> str:
-    """Make the partial generation complete and current. Returns its path."""
-    _fsync_tree(partial)
+def commit(
+    task_dir: str, number: int, partial: str, meta: dict[str, Any], fsync_data: bool = False
+) -> str:
+    """Make the partial generation complete and current. Returns its path.
+
+    The directory entries and meta.json are always fsynced, so the rename protocol holds
+    across a host crash; the image data only with fsync_data (--fsync), because writing
+    back gigabytes costs as much as the checkpoint itself, DMTCP does not do it either, and
+    on NFS close() has already committed the data to the server.
+    """
+    if fsync_data:
+        _fsync_tree(partial)
+    else:
+        layout.fsync_dir(partial)
     meta = dict(meta, gen=number, size=layout.tree_size(partial))
     layout.write_json_atomic(os.path.join(partial, layout.META), meta)
     final = os.path.join(task_dir, layout.gen_name(number))

@@ -10,6 +10,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from . import layout
+from .spool import read_config  # noqa: F401  (re-exported for the verbs)
 
 HOOK_NAME = "qckpt-hook"
 ENGINES = ("dmtcp", "signal")
@@ -29,6 +30,7 @@ class Options:
     timeout: float = DEFAULT_TIMEOUT
     restart_option: str = "--restart"
     same_cpu: bool = False
+    fsync: bool = False  # also fsync image data (metadata and renames always are)
     save: bool = False  # clean: keep the directory (as SGE_LEAVE_CKPT_DIR does)
 
 
@@ -50,6 +52,8 @@ def parse_hook_args(args: list[str]) -> HookCommand:
         arg = rest.pop(0)
         if arg == "--same-cpu":
             opts.same_cpu = True
+        elif arg == "--fsync":
+            opts.fsync = True
         elif arg in ("--engine", "--keep", "--signal", "--timeout", "--restart-option"):
             if not rest:
                 raise UsageError(f"{arg} needs a value")
@@ -100,22 +104,6 @@ def parse_command_line(command: str | None) -> HookCommand | None:
         return parse_hook_args(words[1:])
     except UsageError:
         return None
-
-
-def read_config(spool_dir: str | None) -> dict[str, str]:
-    """$SGE_JOB_SPOOL_DIR/config: name=value lines written by the execution daemon."""
-    config: dict[str, str] = {}
-    if not spool_dir:
-        return config
-    try:
-        with open(os.path.join(spool_dir, "config")) as handle:
-            for line in handle:
-                name, sep, value = line.rstrip("\n").partition("=")
-                if sep:
-                    config[name] = value
-    except OSError:
-        pass
-    return config
 
 
 @dataclass

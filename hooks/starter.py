@@ -9,10 +9,20 @@ turns unix_behavior into posix_compliant and tells the real mode in the environm
 from __future__ import annotations
 
 import os
-import signal
 import sys
 
-from . import jobinfo
+try:  # the builtin module: `signal` would import enum, and every job of the queue pays
+    import _signal as signal
+except ImportError:  # pragma: no cover - not CPython
+    import signal  # type: ignore[no-redef]
+
+from .spool import read_config
+
+HOOK_NAME = "qckpt-hook"
+
+
+class StartError(Exception):
+    pass
 
 
 def shell_argv0(shell: str, login: bool) -> str:
@@ -31,7 +41,7 @@ def passthrough(
     no_shell = config.get("no_shell", "0") == "1"
     argv0 = shell_argv0(shell, login)
     if not args:
-        raise jobinfo.UsageError("the starter got no job script (it is run by Grid Engine)")
+        raise StartError("the starter got no job script (it is run by Grid Engine)")
     script, rest = args[0], list(args[1:])
     if binary and not no_shell:
         # Case 1: a binary job runs as `shell -c "command arg arg "` (as Grid Engine joins it).
@@ -59,21 +69,35 @@ def exec_job(filename: str, argv: list[str], environ: dict[str, str]) -> None:
     os.execvpe(filename, argv, environ)
 
 
-def qckpt_hook(config: dict[str, str]) -> jobinfo.HookCommand | None:
-    """The job's checkpoint object, if it is a qckpt one (application-level, our hook)."""
+def maybe_ours(config: dict[str, str]) -> bool:
+    """Cheap test (no imports): an application-level object whose commands call qckpt-hook."""
     if config.get("ckpt_job", "0") in ("0", "") or not config.get("ckpt_dir"):
-        return None
+        return False
     if config.get("ckpt_interface", "").lower() != "application-level":
+        return False
+    commands = (config.get("ckpt_command", ""), config.get("ckpt_migr_command", ""))
+    return any(HOOK_NAME in command for command in commands)
+
+
+def qckpt_hook(config: dict[str, str]):
+    """The job's checkpoint object as a HookCommand, if it is a qckpt one."""
+    if not maybe_ours(config):
         return None
-    return jobinfo.parse_command_line(config.get("ckpt_command")) or jobinfo.parse_command_line(
+    from .jobinfo import parse_command_line
+
+    return parse_command_line(config.get("ckpt_command")) or parse_command_line(
         config.get("ckpt_migr_command")
     )
 
 
 def main(argv: list[str]) -> int:
     environ = dict(os.environ)
-    config = jobinfo.read_config(environ.get("SGE_JOB_SPOOL_DIR"))
-    filename, job_argv = passthrough(environ, config, argv[1:])
+    config = read_config(environ.get("SGE_JOB_SPOOL_DIR"))
+    try:
+        filename, job_argv = passthrough(environ, config, argv[1:])
+    except StartError as exc:
+        print(f"qckpt-starter: {exc}", file=sys.stderr)
+        return 100
     hook = qckpt_hook(config) if environ.get("SGE_CKPT_ENV") else None
     if hook is None:
         exec_job(filename, job_argv, environ)

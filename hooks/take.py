@@ -39,7 +39,7 @@ def run(cmd: jobinfo.HookCommand, environ: dict[str, str]) -> int:
             number, partial = generations.begin(job.task_dir)
             events.detail(f"writing {os.path.basename(partial)} (engine {opts.engine})")
             try:
-                detail = take(cmd, job, partial)
+                detail = take(cmd, job, partial, events)
             except BaseException:
                 generations.discard(partial)
                 raise
@@ -52,7 +52,7 @@ def run(cmd: jobinfo.HookCommand, environ: dict[str, str]) -> int:
                 "seconds": seconds,
                 **detail,
             }
-            generations.commit(job.task_dir, number, partial, meta)
+            generations.commit(job.task_dir, number, partial, meta, fsync_data=opts.fsync)
             pruned = generations.prune(job.task_dir, opts.keep)
             summaries = generations.summaries(job.task_dir)
             changes = {"generations": summaries, "last_error": None}
@@ -67,7 +67,7 @@ def run(cmd: jobinfo.HookCommand, environ: dict[str, str]) -> int:
         return 1
 
 
-def take(cmd: jobinfo.HookCommand, job: jobinfo.Job, partial: str) -> dict:
+def take(cmd: jobinfo.HookCommand, job: jobinfo.Job, partial: str, events: Events) -> dict:
     opts = cmd.options
     if opts.engine == "signal":
         signame = opts.signal or DEFAULT_SIGNALS[cmd.verb]
@@ -76,4 +76,4 @@ def take(cmd: jobinfo.HookCommand, job: jobinfo.Job, partial: str) -> dict:
         return action(job.task_dir, pid, signame, opts.timeout, partial)
     from . import engine_dmtcp
 
-    return engine_dmtcp.take(cmd.verb, job, opts, partial)
+    return engine_dmtcp.take(cmd.verb, job, opts, partial, events)
