@@ -28,6 +28,7 @@ def from_template(
     ckpt_signal: str = "USR1",
     migr_signal: str = "USR2",
     restart_option: str = "--restart",
+    same_cpu: bool = False,
 ) -> CheckpointEnv:
     if template not in TEMPLATES:
         raise ValidationFailed([FieldError("--template", "one of " + ", ".join(TEMPLATES))])
@@ -45,6 +46,8 @@ def from_template(
             )
     hook = os.path.join(hooks_dir, HOOK)
     common = f"--keep {keep} --timeout {timeout}"
+    if same_cpu or template == "dmtcp-cpu":
+        common += " --same-cpu"
     if template == "signal":
         if any(c.isspace() for c in restart_option) or not restart_option:
             raise ValidationFailed([FieldError("--restart-option", "one word, e.g. --restart")])
@@ -52,9 +55,8 @@ def from_template(
         ckpt = f"{hook} checkpoint {common} --signal {ckpt_signal} {ARGS}"
         migr = f"{hook} migrate {common} --signal {migr_signal} {ARGS}"
     else:
-        extra = " --same-cpu" if template == "dmtcp-cpu" else ""
-        ckpt = f"{hook} checkpoint --engine dmtcp {common}{extra} {ARGS}"
-        migr = f"{hook} migrate --engine dmtcp {common}{extra} {ARGS}"
+        ckpt = f"{hook} checkpoint --engine dmtcp {common} {ARGS}"
+        migr = f"{hook} migrate --engine dmtcp {common} {ARGS}"
     return CheckpointEnv(
         name=name,
         interface="application-level",

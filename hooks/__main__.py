@@ -14,6 +14,7 @@ USAGE = (
     " [--timeout SECS] [--restart-option OPT] [--same-cpu] [--fsync] $job_id $ja_task_id $ckpt_dir"
     " $job_pid\n"
     "       qckpt-hook clean [save] $job_id $ja_task_id $ckpt_dir\n"
+    "       qckpt-hook loadsensor   (a Grid Engine load sensor: CPU level and cpuflag_*)\n"
     "       qckpt-hook version"
 )
 
@@ -41,6 +42,11 @@ def main(argv: list[str] | None = None) -> int:
             from . import clean
 
             return clean.run(cmd, environ)
+        if cmd.verb == "loadsensor":
+            from .cpu import loadsensor
+
+            loadsensor(sys.stdin, sys.stdout)
+            return 0
         if cmd.verb == "version":
             print(VERSION)
             return 0

@@ -7,12 +7,14 @@ import signal
 import sys
 import time
 
-from . import engine_signal, generations, jobinfo, layout
+from . import cpu, engine_signal, generations, jobinfo, layout
 from .events import Events, update_manifest
 from .starter import exec_job, with_option
 
-# Grid Engine: exit 100 puts the job in error state, so an administrator sees it.
+# Grid Engine: exit 100 puts the job in error state, so an administrator sees it;
+# exit 99 requeues it (for another host).
 FAILED = 100
+REQUEUE = 99
 
 
 def fail(message: str, events: Events | None = None) -> int:
@@ -41,6 +43,18 @@ def signals_to_ignore(config: dict[str, str]) -> list[int]:
     return numbers
 
 
+def unfit_cpu(generation: str) -> str | None:
+    """Why this host must not restart the generation (it would crash), or None."""
+    meta = layout.read_json(os.path.join(generation, layout.META)) or {}
+    missing = cpu.lacking(meta.get("cpu") or {}, cpu.read_flags())
+    if not missing:
+        return None
+    return (
+        f"{os.path.basename(generation)} was taken on a CPU with {', '.join(missing)},"
+        " which this host lacks: requeued for another host"
+    )
+
+
 def start(
     environ: dict[str, str],
     config: dict[str, str],
@@ -67,6 +81,13 @@ def start(
                 events.detail(
                     f"RESTARTED={job.restarted} but no complete generation: starting afresh"
                 )
+            if generation is not None and opts.same_cpu:
+                refusal = unfit_cpu(generation)
+                if refusal:
+                    print(f"qckpt-starter: {refusal}", file=sys.stderr)
+                    events.event("refused", gen=os.path.basename(generation), reason=refusal)
+                    events.error(refusal)
+                    return REQUEUE
             if generation is not None:
                 restarts = restarts + [
                     {

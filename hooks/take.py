@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 
-from . import engine_signal, generations, jobinfo, layout
+from . import cpu, engine_signal, ge, generations, jobinfo, layout
 from .events import Events, update_manifest
 
 DEFAULT_SIGNALS = {"checkpoint": "USR1", "migrate": "USR2"}
@@ -38,6 +38,9 @@ def run(cmd: jobinfo.HookCommand, environ: dict[str, str]) -> int:
         with generations.TaskLock(job.task_dir, opts.timeout):
             number, partial = generations.begin(job.task_dir)
             events.detail(f"writing {os.path.basename(partial)} (engine {opts.engine})")
+            flags = cpu.read_flags()
+            if cmd.verb == "migrate" and opts.same_cpu:
+                pin_to_this_cpu(job, flags, events)
             try:
                 detail = take(cmd, job, partial, events)
             except BaseException:
@@ -50,6 +53,7 @@ def run(cmd: jobinfo.HookCommand, environ: dict[str, str]) -> int:
                 "engine": opts.engine,
                 "trigger": cmd.verb,
                 "seconds": seconds,
+                "cpu": cpu.features(flags),
                 **detail,
             }
             generations.commit(job.task_dir, number, partial, meta, fsync_data=opts.fsync)
@@ -65,6 +69,27 @@ def run(cmd: jobinfo.HookCommand, environ: dict[str, str]) -> int:
     except (engine_signal.EngineError, generations.LockTimeout, OSError) as exc:
         events.error(str(exc))
         return 1
+
+
+def pin_to_this_cpu(job: jobinfo.Job, flags: set, events: Events) -> None:
+    """Before the job stops: its restart may only go to hosts with this host's features.
+    A failure is logged, not fatal: the starter still refuses an unfit host on restart."""
+    try:
+        known = ge.complex_names()
+        ours = cpu.requests(flags)
+        if not known & set(ours):
+            events.error("no cpuflag_* or x86_64_level complex is defined: restart not pinned")
+            return
+        existing = ge.hard_requests(job.job_id)
+        wanted = cpu.merge_requests(existing, ours, known)
+        if wanted != existing:
+            ge.set_hard_requests(job.job_id, wanted)
+        pinned = ",".join(
+            f"{k}={v}" for k, v in wanted.items() if k not in existing or k == cpu.LEVEL_COMPLEX
+        )
+        events.event("pinned", requests=pinned)
+    except ge.GridEngineFailed as exc:
+        events.error(f"could not pin the restart to this CPU: {exc}")
 
 
 def take(cmd: jobinfo.HookCommand, job: jobinfo.Job, partial: str, events: Events) -> dict:

@@ -35,14 +35,14 @@ def scratch(sandbox: Sandbox, name: str) -> str:
     return path
 
 
-def events_of(ckpt_dir: str, job: str) -> list[str]:
-    """The events ckpt.log holds for task 1 of job, in order."""
+def events_of(ckpt_dir: str, job: str, task: int = 1) -> list[str]:
+    """The events ckpt.log holds for one task of job, in order."""
     try:
         with open(os.path.join(ckpt_dir, "ckpt.log")) as handle:
             lines = handle.read().splitlines()
     except FileNotFoundError:
         return []
-    return [re.search(r"event=(\S+)", ln).group(1) for ln in lines if f" job={job}.1 " in ln]
+    return [re.search(r"event=(\S+)", ln).group(1) for ln in lines if f" job={job}.{task} " in ln]
 
 
 def submit(ge: GridEngine, sandbox: Sandbox, *args: str, stdin: str | None = None) -> str:

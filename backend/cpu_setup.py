@@ -1,0 +1,63 @@
+"""Complexes for same-CPU migration: the 2012 cpuflag_* BOOLs and x86_64_level (INT, >=).
+
+qconf -Mc replaces the whole complex list (FACTS.md), so it is read, extended and written
+back. Host values come from the hooks' load sensor or are set here per host.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+from qckpt.hooks import cpu
+
+from .gridengine import GridEngine
+
+
+def complex_lines() -> dict[str, str]:
+    """name shortcut type relop requestable consumable default urgency (complex(5))."""
+    lines = {cpu.LEVEL_COMPLEX: f"{cpu.LEVEL_COMPLEX} x86lvl INT >= YES NO 0 0"}
+    for flag in cpu.FLAGS:
+        name = cpu.FLAG_PREFIX + flag
+        lines[name] = f"{name} cf_{flag} BOOL == YES NO 0 0"  # BOOL: relop ==, default 0
+    return lines
+
+
+def ensure_complexes(ge: GridEngine) -> list[str]:
+    """Add whichever of the complexes are missing; returns the names added."""
+    current = ge.qconf("-sc").stdout
+    present = {
+        ln.split()[0] for ln in current.splitlines() if ln.strip() and not ln.startswith("#")
+    }
+    missing = {n: ln for n, ln in complex_lines().items() if n not in present}
+    if not missing:
+        return []
+    text = current.rstrip("\n") + "\n" + "\n".join(missing.values()) + "\n"
+    fd, path = tempfile.mkstemp(prefix="qckpt-complexes-")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.chmod(path, 0o644)
+        ge.qconf("-Mc", path)
+    finally:
+        os.unlink(path)
+    return sorted(missing)
+
+
+def host_values(flags: set[str]) -> dict[str, str]:
+    values = {cpu.LEVEL_COMPLEX: str(cpu.level(flags))}
+    values.update({cpu.FLAG_PREFIX + f: "TRUE" if f in flags else "FALSE" for f in cpu.FLAGS})
+    return values
+
+
+def set_host_values(ge: GridEngine, host: str, flags: set[str]) -> dict[str, str]:
+    """Set a host's CPU complexes (instead of the load sensor) from its CPU flags."""
+    values = host_values(flags)
+    ge.qconf(
+        "-mattr",
+        "exechost",
+        "complex_values",
+        ",".join(f"{k}={v}" for k, v in values.items()),
+        host,
+    )
+    return values

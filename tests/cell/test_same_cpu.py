@@ -1,0 +1,71 @@
+"""Same-CPU migration on the real cell, for an array job: the migrate hook pins the
+restart to hosts with this host's CPU features (keeping the job's other hard requests)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from qckpt.backend.cpu_setup import ensure_complexes, set_host_values
+from qckpt.backend.hooks_install import install
+from qckpt.backend.queues import Target
+from qckpt.backend.templates import from_template
+from qckpt.hooks import cpu
+from tests.cell.jobs import events_of, scratch, share_programs, submit, wait_finished, wait_until
+
+pytestmark = pytest.mark.cell
+
+
+def hard_requests(ge, job: str) -> dict[str, str]:
+    for line in ge.qstat("-j", job).stdout.splitlines():
+        if line.startswith("hard resource_list:"):
+            return dict(i.split("=", 1) for i in line.split(":", 1)[1].strip().split(","))
+    return {}
+
+
+def test_an_array_job_migrates_pinned_to_this_cpu_and_restarts(sandbox, envs, queues, name_for):
+    ge = sandbox.ge()
+    install(sandbox.hooks_dir)
+    ensure_complexes(ge)
+    flags = cpu.read_flags()
+    set_host_values(ge, sandbox.host, flags)
+    os.makedirs(sandbox.ckpt_dir, exist_ok=True)
+    os.chmod(sandbox.ckpt_dir, 0o1777)
+    env = from_template(
+        name_for("cpu"), "signal", sandbox.hooks_dir, sandbox.ckpt_dir, when="xsmr", same_cpu=True
+    )
+    envs.add(env)
+    queue = f"cq{uuid.uuid4().hex[:6]}"
+    sandbox.add_queue(queue)
+    try:
+        queues.attach(
+            env.name, Target(queue), starter=os.path.join(sandbox.hooks_dir, "qckpt-starter")
+        )
+        queues.set(Target(queue), {"min_cpu_interval": "00:00:03"})
+        out = scratch(sandbox, f"cpu-{uuid.uuid4().hex[:6]}")
+        counter = os.path.join(share_programs(sandbox), "counter.py")
+        job = submit(
+            ge, sandbox, "-q", queue, "-ckpt", env.name, "-c", "00:00:03", "-t", "1-2",
+            "-l", "h_rt=3600", "-j", "y", "-b", "y", "-o", f"{out}/$TASK_ID", counter, "150",
+        )  # fmt: skip
+        ckpt = sandbox.ckpt_dir
+        for task in (1, 2):
+            wait_until(lambda t=task: "checkpoint" in events_of(ckpt, job, t), 60, "checkpoints")
+        ge.run(["qmod", "-sj", job], user=sandbox.user)
+        for task in (1, 2):
+            wait_until(lambda t=task: "restart" in events_of(ckpt, job, t), 150, "restarts")
+            assert "pinned" in events_of(ckpt, job, task)
+        requests = hard_requests(ge, job)
+        assert requests["h_rt"] == "3600"  # the job's own request kept
+        assert requests["x86_64_level"] == str(cpu.level(flags))
+        assert all(requests[f"cpuflag_{f}"] == "TRUE" for f in cpu.FLAGS if f in flags)
+        wait_finished(ge, sandbox, [job], timeout=120)
+        for task in (1, 2):
+            with open(f"{out}/{task}") as handle:
+                lines = handle.read().splitlines()
+            moved = next(ln for ln in lines if ln.startswith("migrating at")).split()[-1]
+            assert f"restarted at {moved}" in lines and lines[-1] == "done at 150"
+    finally:
+        ge.qconf("-dq", queue, check=False)
