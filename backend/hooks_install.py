@@ -19,6 +19,7 @@ from .errors import FieldError, ValidationFailed
 
 HOOK = "qckpt-hook"
 STARTER = "qckpt-starter"
+LOADSENSOR = "qckpt-loadsensor"
 DEFAULT_PYTHON = "/usr/bin/python3"
 _MAIN = "import sys\nfrom qckpt.hooks.__main__ import main\nsys.exit(main())\n"
 
@@ -47,21 +48,22 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-def starter_script(hook_path: str, python: str = DEFAULT_PYTHON) -> bytes:
-    """qckpt-starter: a plain script (no runpy, unlike a zipapp) importing from the zipapp.
-    It runs for every job of the queue, so every millisecond of start-up counts."""
+def entry_script(hook_path: str, purpose: str, call: str, python: str = DEFAULT_PYTHON) -> bytes:
+    """A plain script (no runpy, unlike a zipapp) importing from the zipapp: Grid Engine
+    runs starter_method and load_sensor by path, without arguments."""
+    module, _, function = call.rpartition(".")
     return (
         f"#!{python} -IS\n"
-        "# Grid Engine's starter_method for qckpt; written by `qckpt hooks install`.\n"
+        f"# {purpose}; written by `qckpt hooks install`.\n"
         "import sys\n"
         f"sys.path.insert(0, {hook_path!r})\n"
-        "from qckpt.hooks.starter import main\n"
-        "sys.exit(main(sys.argv))\n"
+        f"from {module} import {function}\n"
+        f"sys.exit({function}(sys.argv))\n"
     ).encode()
 
 
 def install(directory: str, python: str = DEFAULT_PYTHON) -> dict[str, str]:
-    """Write DIR/qckpt-hook (the zipapp) and DIR/qckpt-starter (a script that uses it)."""
+    """Write DIR/qckpt-hook (the zipapp), DIR/qckpt-starter and DIR/qckpt-loadsensor."""
     if not os.path.isabs(directory):
         raise ValidationFailed([FieldError("DIR", "must be an absolute path all hosts see")])
     if not os.path.isabs(python):
@@ -69,9 +71,21 @@ def install(directory: str, python: str = DEFAULT_PYTHON) -> dict[str, str]:
     os.makedirs(directory, mode=0o755, exist_ok=True)
     data = build_zipapp(python)
     hook_path = os.path.join(directory, HOOK)
-    contents = {HOOK: data, STARTER: starter_script(hook_path, python)}
+    contents = {
+        HOOK: data,
+        # runs for every job of the queue: every millisecond of start-up counts
+        STARTER: entry_script(
+            hook_path, "Grid Engine's starter_method", "qckpt.hooks.starter.main", python
+        ),
+        LOADSENSOR: entry_script(
+            hook_path,
+            "Grid Engine load sensor (CPU complexes)",
+            "qckpt.hooks.cpu.sensor_main",
+            python,
+        ),
+    }
     written = {}
-    for name in (HOOK, STARTER):  # the zipapp first: the starter imports from it
+    for name in contents:  # the zipapp first: the others import from it
         target = os.path.join(directory, name)
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=directory)
         try:

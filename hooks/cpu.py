@@ -76,6 +76,14 @@ def merge_requests(
     return merged
 
 
+def sensor_main(argv: list[str]) -> int:
+    """qckpt-loadsensor: what the host configuration's load_sensor runs."""
+    import sys
+
+    loadsensor(sys.stdin, sys.stdout)
+    return 0
+
+
 def loadsensor(stdin, stdout, host: str | None = None, cpuinfo: str = "/proc/cpuinfo") -> None:
     """Grid Engine's load sensor protocol: an empty line asks for a report, `quit` ends."""
     host = host or os.environ.get("HOST") or os.uname().nodename

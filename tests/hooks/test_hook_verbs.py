@@ -42,8 +42,8 @@ def test_reinstalling_replaces_both_files_atomically(tmp_path):
     first = install(str(tmp_path))
     second = install(str(tmp_path))
     assert first["digest"] == second["digest"] == installed_digest(str(tmp_path))
-    assert sorted(os.listdir(tmp_path)) == ["qckpt-hook", "qckpt-starter"]
-    for name in ("qckpt-hook", "qckpt-starter"):
+    assert sorted(os.listdir(tmp_path)) == ["qckpt-hook", "qckpt-loadsensor", "qckpt-starter"]
+    for name in ("qckpt-hook", "qckpt-loadsensor", "qckpt-starter"):
         assert os.access(tmp_path / name, os.X_OK)
     out = subprocess.run([str(tmp_path / "qckpt-hook"), "version"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip()

@@ -6,13 +6,16 @@ import json
 import os
 import subprocess
 
+import pytest
+
 from qckpt.hooks import cpu, layout
 from tests.hooks.conftest import COUNTER
 
 
-def test_the_load_sensor_speaks_grid_engines_protocol(hooks_dir):
+@pytest.mark.parametrize("command", [["qckpt-loadsensor"], ["qckpt-hook", "loadsensor"]])
+def test_the_load_sensor_speaks_grid_engines_protocol(hooks_dir, command):
     proc = subprocess.run(
-        [os.path.join(hooks_dir, "qckpt-hook"), "loadsensor"],
+        [os.path.join(hooks_dir, command[0]), *command[1:]],
         input="\n\nquit\n",
         capture_output=True,
         text=True,
