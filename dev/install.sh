@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(gridengine-master gridengine-exec gridengine-client tmux librsvg2-bin procps)
+packages=(gridengine-master gridengine-exec gridengine-client python3 tmux librsvg2-bin procps)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -6,10 +6,16 @@ import os
 import re
 import shutil
 import time
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
+from qckpt.backend.envs import EnvStore
 from qckpt.backend.gridengine import GridEngine
+from qckpt.backend.hooks_install import install
+from qckpt.backend.queues import QueueStore, Target
 from qckpt.backend.sandbox import Sandbox
+from qckpt.backend.templates import from_template
 
 PROGRAMS = Path(__file__).parent.parent / "programs"
 
@@ -91,3 +97,25 @@ def accounting(
         return found if len(found) >= records else None
 
     return wait_until(read, timeout, f"{records} accounting records of job {job}")
+
+
+@contextmanager
+def checkpointing_queue(sandbox: Sandbox, env_name: str, template: str, **options):
+    """Installed hooks, an environment from a template, and a queue of its own that offers
+    it through qckpt-starter with a 3 s min_cpu_interval. Yields the queue's name."""
+    ge = sandbox.ge()
+    install(sandbox.hooks_dir)
+    os.makedirs(sandbox.ckpt_dir, exist_ok=True)
+    os.chmod(sandbox.ckpt_dir, 0o1777)
+    env = from_template(env_name, template, sandbox.hooks_dir, sandbox.ckpt_dir, **options)
+    EnvStore(ge).add(env)
+    queue = f"cq{uuid.uuid4().hex[:6]}"
+    sandbox.add_queue(queue)
+    try:
+        queues = QueueStore(ge)
+        starter = os.path.join(sandbox.hooks_dir, "qckpt-starter")
+        queues.attach(env.name, Target(queue), starter=starter)
+        queues.set(Target(queue), {"min_cpu_interval": "00:00:03"})
+        yield queue
+    finally:
+        ge.qconf("-dq", queue, check=False)

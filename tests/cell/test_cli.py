@@ -134,3 +134,31 @@ def test_sandbox_up_on_a_running_cell_says_so(run):
     out = run("sandbox", "up")
     assert out.returncode == 0
     assert "already running" in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("template", "words"),
+    [
+        ("signal", ["--engine signal", "--signal USR1", "--restart-option --restart"]),
+        ("dmtcp", ["--engine dmtcp"]),
+        ("dmtcp-cpu", ["--engine dmtcp", "--same-cpu"]),
+    ],
+)
+def test_add_from_a_template_calls_the_installed_hooks(run, name_for, template, words):
+    name = name_for()
+    out = run(
+        "env", "add", name, "--template", template, "--hooks", "/opt/qckpt", "--ckpt-dir", "/c"
+    )
+    assert out.returncode == 0, out.stderr
+    shown = json.loads(run("env", "show", name, "--json").stdout)
+    assert shown["interface"] == "application-level" and shown["when"] == "xsr"
+    assert shown["ckpt_command"].startswith("/opt/qckpt/qckpt-hook checkpoint ")
+    assert shown["migr_command"].startswith("/opt/qckpt/qckpt-hook migrate ")
+    assert shown["clean_command"] == "/opt/qckpt/qckpt-hook clean $job_id $ja_task_id $ckpt_dir"
+    assert all(w in shown["ckpt_command"] for w in words)
+
+
+def test_a_template_without_hooks_names_what_is_missing(run, name_for):
+    out = run("env", "add", name_for(), "--template", "signal", "--ckpt-dir", "/c")
+    assert out.returncode == 1
+    assert out.stderr == "qckpt: --template: needs --hooks DIR and --ckpt-dir D\n"

@@ -15,12 +15,10 @@ import uuid
 
 import pytest
 
-from qckpt.backend.hooks_install import install
-from qckpt.backend.queues import Target
-from qckpt.backend.templates import from_template
 from qckpt.hooks import layout
 from tests.cell.jobs import (
     accounting,
+    checkpointing_queue,
     events_of,
     scratch,
     share_programs,
@@ -39,21 +37,10 @@ pytestmark = [
 
 
 @pytest.fixture
-def dmtcp_queue(sandbox, envs, queues, name_for):
-    install(sandbox.hooks_dir)
-    os.makedirs(sandbox.ckpt_dir, exist_ok=True)
-    os.chmod(sandbox.ckpt_dir, 0o1777)
-    env = from_template(name_for("dm"), "dmtcp", sandbox.hooks_dir, sandbox.ckpt_dir, when="xsmr")
-    envs.add(env)
-    queue = f"dq{uuid.uuid4().hex[:6]}"
-    sandbox.add_queue(queue)
-    try:
-        starter = os.path.join(sandbox.hooks_dir, "qckpt-starter")
-        queues.attach(env.name, Target(queue), starter=starter)
-        queues.set(Target(queue), {"min_cpu_interval": "00:00:03"})
-        yield env.name, queue
-    finally:
-        sandbox.ge().qconf("-dq", queue, check=False)
+def dmtcp_queue(sandbox, name_for):
+    env = name_for("dm")
+    with checkpointing_queue(sandbox, env, "dmtcp", when="xsmr") as queue:
+        yield env, queue
 
 
 def test_dmtcp_checkpoint_migrate_restart_and_clean(sandbox, dmtcp_queue):

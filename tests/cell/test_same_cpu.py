@@ -9,11 +9,16 @@ import uuid
 import pytest
 
 from qckpt.backend.cpu_setup import ensure_complexes, set_host_values
-from qckpt.backend.hooks_install import install
-from qckpt.backend.queues import Target
-from qckpt.backend.templates import from_template
 from qckpt.hooks import cpu
-from tests.cell.jobs import events_of, scratch, share_programs, submit, wait_finished, wait_until
+from tests.cell.jobs import (
+    checkpointing_queue,
+    events_of,
+    scratch,
+    share_programs,
+    submit,
+    wait_finished,
+    wait_until,
+)
 
 pytestmark = pytest.mark.cell
 
@@ -25,29 +30,18 @@ def hard_requests(ge, job: str) -> dict[str, str]:
     return {}
 
 
-def test_an_array_job_migrates_pinned_to_this_cpu_and_restarts(sandbox, envs, queues, name_for):
+def test_an_array_job_migrates_pinned_to_this_cpu_and_restarts(sandbox, name_for):
     ge = sandbox.ge()
-    install(sandbox.hooks_dir)
     ensure_complexes(ge)
     flags = cpu.read_flags()
     set_host_values(ge, sandbox.host, flags)
-    os.makedirs(sandbox.ckpt_dir, exist_ok=True)
-    os.chmod(sandbox.ckpt_dir, 0o1777)
-    env = from_template(
-        name_for("cpu"), "signal", sandbox.hooks_dir, sandbox.ckpt_dir, when="xsmr", same_cpu=True
-    )
-    envs.add(env)
-    queue = f"cq{uuid.uuid4().hex[:6]}"
-    sandbox.add_queue(queue)
-    try:
-        queues.attach(
-            env.name, Target(queue), starter=os.path.join(sandbox.hooks_dir, "qckpt-starter")
-        )
-        queues.set(Target(queue), {"min_cpu_interval": "00:00:03"})
+    env_name = name_for("cpu")
+    options = {"when": "xsmr", "same_cpu": True}
+    with checkpointing_queue(sandbox, env_name, "signal", **options) as queue:
         out = scratch(sandbox, f"cpu-{uuid.uuid4().hex[:6]}")
         counter = os.path.join(share_programs(sandbox), "counter.py")
         job = submit(
-            ge, sandbox, "-q", queue, "-ckpt", env.name, "-c", "00:00:03", "-t", "1-2",
+            ge, sandbox, "-q", queue, "-ckpt", env_name, "-c", "00:00:03", "-t", "1-2",
             "-l", "h_rt=3600", "-j", "y", "-b", "y", "-o", f"{out}/$TASK_ID", counter, "150",
         )  # fmt: skip
         ckpt = sandbox.ckpt_dir
@@ -67,5 +61,3 @@ def test_an_array_job_migrates_pinned_to_this_cpu_and_restarts(sandbox, envs, qu
                 lines = handle.read().splitlines()
             moved = next(ln for ln in lines if ln.startswith("migrating at")).split()[-1]
             assert f"restarted at {moved}" in lines and lines[-1] == "done at 150"
-    finally:
-        ge.qconf("-dq", queue, check=False)

@@ -13,12 +13,10 @@ import uuid
 
 import pytest
 
-from qckpt.backend.hooks_install import install
-from qckpt.backend.queues import Target
-from qckpt.backend.templates import from_template
 from qckpt.hooks import layout
 from tests.cell.jobs import (
     accounting,
+    checkpointing_queue,
     events_of,
     scratch,
     share_programs,
@@ -31,22 +29,10 @@ pytestmark = pytest.mark.cell
 
 
 @pytest.fixture
-def signal_queue(sandbox, envs, queues, name_for):
-    ge = sandbox.ge()
-    install(sandbox.hooks_dir)
-    os.makedirs(sandbox.ckpt_dir, exist_ok=True)
-    os.chmod(sandbox.ckpt_dir, 0o1777)
-    env = from_template(name_for("sig"), "signal", sandbox.hooks_dir, sandbox.ckpt_dir, when="xsmr")
-    envs.add(env)
-    queue = f"sq{uuid.uuid4().hex[:6]}"
-    sandbox.add_queue(queue)
-    try:
-        starter = os.path.join(sandbox.hooks_dir, "qckpt-starter")
-        queues.attach(env.name, Target(queue), starter=starter)
-        queues.set(Target(queue), {"min_cpu_interval": "00:00:03"})
-        yield env.name, queue
-    finally:
-        ge.qconf("-dq", queue, check=False)
+def signal_queue(sandbox, name_for):
+    env = name_for("sig")
+    with checkpointing_queue(sandbox, env, "signal", when="xsmr") as queue:
+        yield env, queue
 
 
 def test_checkpoint_migrate_restart_and_clean(sandbox, signal_queue):

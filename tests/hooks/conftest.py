@@ -53,3 +53,38 @@ def counter(task):
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def restart_through_starter(
+    hooks_dir: str, ckpt_dir: str, folder, target: int, options: str = "--engine signal"
+) -> subprocess.CompletedProcess:
+    """Start job 50 through the real qckpt-starter as Grid Engine does after a migration
+    (RESTARTED=2): its spool config names a qckpt object with `options`; the job script
+    runs the counter up to `target`."""
+    spool = folder / "spool"
+    spool.mkdir(exist_ok=True)
+    hook = os.path.join(hooks_dir, "qckpt-hook")
+    (spool / "config").write_text(
+        "ckpt_job=1\nckpt_interface=application-level\nhandle_as_binary=0\nno_shell=0\n"
+        f"ckpt_dir={ckpt_dir}\n"
+        f"ckpt_command={hook} checkpoint {options} $job_id $ja_task_id $ckpt_dir $job_pid\n"
+    )
+    script = folder / "job.sh"
+    script.write_text(f'#!/bin/sh\nexec {COUNTER} {target} 0.01 "$@"\n')
+    script.chmod(0o755)
+    env = dict(
+        os.environ,
+        SGE_JOB_SPOOL_DIR=str(spool),
+        SGE_CKPT_ENV="qckpt",
+        SGE_CKPT_DIR=ckpt_dir,
+        JOB_ID="50",
+        SGE_TASK_ID="undefined",
+        RESTARTED="2",
+        SGE_STARTER_SHELL_PATH="/bin/sh",
+        SGE_STARTER_SHELL_START_MODE="posix_compliant",
+        SGE_STARTER_USE_LOGIN_SHELL="false",
+    )
+    starter = os.path.join(hooks_dir, "qckpt-starter")
+    return subprocess.run(
+        [starter, str(script)], env=env, capture_output=True, text=True, timeout=60
+    )

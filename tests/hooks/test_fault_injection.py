@@ -11,7 +11,7 @@ import subprocess
 import time
 
 from qckpt.hooks import layout
-from tests.hooks.conftest import COUNTER
+from tests.hooks.conftest import restart_through_starter
 
 TRIALS = 25
 
@@ -58,38 +58,7 @@ def test_kill_9_at_random_points_always_leaves_a_complete_generation(
     expected = newest_state(task_dir)["count"]
 
     # Restart through the real starter, as Grid Engine would after a migration.
-    spool = tmp_path / "spool"
-    spool.mkdir()
-    command = (
-        " ".join(hook_args(hooks_dir, "$ckpt_dir", 0)[:-4])
-        + " $job_id $ja_task_id $ckpt_dir $job_pid"
-    )
-    (spool / "config").write_text(
-        "ckpt_job=1\nckpt_interface=application-level\n"
-        f"ckpt_dir={ckpt_dir}\nckpt_command={command}\nhandle_as_binary=0\nno_shell=0\n"
-    )
-    script = tmp_path / "job.sh"
-    script.write_text(f'#!/bin/sh\nexec {COUNTER} {expected + 3} 0.01 "$@"\n')
-    script.chmod(0o755)
-    env = dict(
-        os.environ,
-        SGE_JOB_SPOOL_DIR=str(spool),
-        SGE_CKPT_ENV="sig",
-        SGE_CKPT_DIR=ckpt_dir,
-        JOB_ID="50",
-        SGE_TASK_ID="undefined",
-        RESTARTED="2",
-        SGE_STARTER_SHELL_PATH="/bin/sh",
-        SGE_STARTER_SHELL_START_MODE="posix_compliant",
-        SGE_STARTER_USE_LOGIN_SHELL="false",
-    )
-    out = subprocess.run(
-        [os.path.join(hooks_dir, "qckpt-starter"), str(script)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    out = restart_through_starter(hooks_dir, ckpt_dir, tmp_path, expected + 3)
     assert out.returncode == 3, out.stderr
     assert out.stdout.splitlines()[0] == f"restarted at {expected}"
     assert out.stdout.splitlines()[-1] == f"done at {expected + 3}"

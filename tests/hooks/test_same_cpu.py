@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from qckpt.hooks import cpu, layout
-from tests.hooks.conftest import COUNTER
+from tests.hooks.conftest import restart_through_starter
 
 
 @pytest.mark.parametrize("command", [["qckpt-loadsensor"], ["qckpt-hook", "loadsensor"]])
@@ -34,32 +34,8 @@ def test_the_load_sensor_speaks_grid_engines_protocol(hooks_dir, command):
 
 
 def restart(hooks_dir: str, ckpt_dir: str, tmp_path, same_cpu: bool) -> subprocess.CompletedProcess:
-    spool = tmp_path / "spool"
-    spool.mkdir(exist_ok=True)
-    hook = os.path.join(hooks_dir, "qckpt-hook")
     options = "--engine signal" + (" --same-cpu" if same_cpu else "")
-    (spool / "config").write_text(
-        "ckpt_job=1\nckpt_interface=application-level\nhandle_as_binary=0\n"
-        f"ckpt_dir={ckpt_dir}\nckpt_command={hook} checkpoint {options} $job_id\n"
-    )
-    script = tmp_path / "job.sh"
-    script.write_text(f'#!/bin/sh\nexec {COUNTER} 3 0.01 "$@"\n')
-    script.chmod(0o755)
-    env = dict(
-        os.environ,
-        SGE_JOB_SPOOL_DIR=str(spool),
-        SGE_CKPT_ENV="cpu",
-        SGE_CKPT_DIR=ckpt_dir,
-        JOB_ID="50",
-        SGE_TASK_ID="undefined",
-        RESTARTED="2",
-        SGE_STARTER_SHELL_PATH="/bin/sh",
-        SGE_STARTER_SHELL_START_MODE="posix_compliant",
-    )
-    starter = os.path.join(hooks_dir, "qckpt-starter")
-    return subprocess.run(
-        [starter, str(script)], env=env, capture_output=True, text=True, timeout=60
-    )
+    return restart_through_starter(hooks_dir, ckpt_dir, tmp_path, 3, options)
 
 
 def make_generation(task_dir: str, taken_on: dict) -> None:
