@@ -10,7 +10,8 @@ import pytest
 from qckpt.backend.envs import EnvStore
 from qckpt.backend.errors import QckptError
 from qckpt.backend.gridengine import GridEngine
-from qckpt.backend.queues import QueueStore
+from qckpt.backend.qconf_format import split_list
+from qckpt.backend.queues import QueueStore, Target
 from qckpt.backend.sandbox import Sandbox
 
 
@@ -49,10 +50,13 @@ def name_for(ge: GridEngine):
         return name
 
     yield make
+    store = QueueStore(ge)
+    for queue in store.list():
+        for host in [None, *queue.attrs["ckpt_list"].overrides]:
+            attached = split_list(queue.value("ckpt_list", host))
+            for name in set(made) & set(attached):
+                store.detach(name, Target(queue.name, host))
     for name in made:
-        for queue in ge.qconf("-sql", check=False).stdout.split():
-            if name in ge.qconf("-sq", queue, check=False).stdout:
-                ge.qconf("-rattr", "queue", "ckpt_list", "NONE", queue, check=False)
         ge.qconf("-dckpt", name, check=False)
 
 

@@ -21,6 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Checkpoint console for Grid Engine. The cell is the one SGE_ROOT and"
         ' SGE_CELL name (eval "$(qckpt sandbox env)" for the private sandbox cell).',
     )
+    parser.add_argument("--read-only", action="store_true", help="the console changes nothing")
+    parser.add_argument("--hooks", metavar="DIR", default="", help="where the hooks are installed")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     cli_sandbox.register(sub)
     cli_envs.register(sub)
@@ -34,8 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return 0
+        return console(args)
     if args.command == "sandbox":
         context: object = Sandbox.from_environment()
     elif args.command == "hooks":
@@ -52,6 +53,20 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("qckpt: interrupted", file=sys.stderr)
         return 130
+
+
+def console(args: argparse.Namespace) -> int:
+    """`qckpt` with no command: the Textual console on the cell SGE_ROOT/SGE_CELL name."""
+    from .app import QckptApp
+    from .config import load_settings
+
+    try:
+        settings = load_settings()
+    except QckptError as exc:
+        print(f"qckpt: {exc}", file=sys.stderr)
+        return 1
+    QckptApp(settings=settings, read_only=args.read_only, hooks_dir=args.hooks).run()
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,179 @@
+"""The console driven with Pilot against the real sandbox cell."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Checkbox, DataTable, Input, Static
+
+from qckpt.backend.queues import Target
+from qckpt.tui.app import QckptApp
+from qckpt.tui.components.dialogs import ConfirmScreen, ErrorScreen, ValueScreen
+from qckpt.tui.components.env_form import EnvFormScreen
+from qckpt.tui.config import Settings
+from tests.bad_inputs import valid_env
+
+pytestmark = pytest.mark.cell
+SIZE = (140, 40)
+
+
+async def settle(app, pilot) -> None:
+    """Wait until no worker runs (a write starts a reload when it is done)."""
+    for _ in range(100):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in app.workers):
+            return
+    raise AssertionError("workers kept running")
+
+
+async def select_row(app, pilot, key: str) -> None:
+    table = app.current_view().query_one(DataTable)
+    table.move_cursor(row=table.get_row_index(key))
+    await pilot.pause()
+
+
+def cellbar(app) -> str:
+    return str(app.query_one("#cellbar", Static).render())
+
+
+async def test_the_frame_shows_the_cell_and_the_environments(sandbox, ge, envs, name_for):
+    env = envs.add(valid_env(name_for()))
+    app = QckptApp(ge=ge, settings=Settings(refresh=60))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert f"cell {sandbox.cell} @ {sandbox.host}" in cellbar(app)
+        assert "root (manager)" in cellbar(app)
+        table = app.query_one("#env-table", DataTable)
+        assert env.name in [k.value for k in table.rows]
+        await select_row(app, pilot, env.name)
+        assert env.ckpt_command in str(app.query_one("#env-details", Static).render())
+
+
+async def test_add_through_the_form_validates_as_you_type(ge, envs, name_for):
+    name = name_for()
+    app = QckptApp(ge=ge, settings=Settings(refresh=60))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        form = app.screen
+        assert isinstance(form, EnvFormScreen)
+        form.query_one("#ckpt_name", Input).value = name
+        form.query_one("#ckpt_dir", Input).value = "/var/spool/ckpt"
+        form.query_one("#ckpt_command", Input).value = "/opt/hook $HOME"
+        await pilot.pause()
+        assert "$HOME is not a pseudo-variable" in str(form.query_one("#err-ckpt_command").render())
+        assert form.query_one("#apply").disabled
+        form.query_one("#ckpt_command", Input).value = "/opt/hook checkpoint $job_id"
+        await pilot.pause()
+        assert not form.query_one("#apply").disabled
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert name in [k.value for k in app.query_one("#env-table", DataTable).rows]
+    assert envs.get(name).ckpt_command == "/opt/hook checkpoint $job_id"
+
+
+async def test_edit_shows_the_difference_and_applies_it(ge, envs, name_for):
+    env = envs.add(valid_env(name_for()))
+    app = QckptApp(ge=ge, settings=Settings(refresh=60))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await select_row(app, pilot, env.name)
+        await pilot.press("e")
+        app.screen.query_one("#when-m", Checkbox).value = True
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.details == "when: xsr -> xsmr"
+        await pilot.press("y")
+        await settle(app, pilot)
+    assert envs.get(env.name).when == "xsmr"
+
+
+async def test_an_edit_is_refused_when_the_cell_changed_meanwhile(ge, envs, name_for):
+    env = envs.add(valid_env(name_for()))
+    app = QckptApp(ge=ge, settings=Settings(refresh=60))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await select_row(app, pilot, env.name)
+        await pilot.press("e")
+        envs.edit(env.name, ckpt_dir="/elsewhere")  # behind the console's back
+        app.screen.query_one("#when-m", Checkbox).value = True
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ErrorScreen)
+        assert "ckpt_dir: /var/spool/ckpt -> /elsewhere" in app.screen.message
+    current = envs.get(env.name)
+    assert (current.ckpt_dir, current.when) == ("/elsewhere", "xsr")
+
+
+async def test_delete_of_a_referenced_object_shows_grid_engines_reason(
+    ge, envs, queues, name_for, test_queue
+):
+    env = envs.add(valid_env(name_for()))
+    queues.attach(env.name, Target(test_queue))
+    app = QckptApp(ge=ge, settings=Settings(refresh=60))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await select_row(app, pilot, env.name)
+        await pilot.press("ctrl+d")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ErrorScreen)
+        assert f'referenced in queue "{test_queue}"' in app.screen.message
+    assert env.name in envs.names()
+
+
+async def test_attach_and_detach_in_the_queues_view(ge, envs, queues, name_for, test_queue):
+    env = envs.add(valid_env(name_for()))
+    app = QckptApp(ge=ge, settings=Settings(refresh=60))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("colon", *"queues", "enter")
+        await settle(app, pilot)
+        await select_row(app, pilot, test_queue)
+        await pilot.press("a")
+        assert isinstance(app.screen, ValueScreen)
+        app.screen.query_one("#value", Input).value = env.name
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert queues.get(test_queue).value("ckpt_list") == env.name
+        row = app.query_one("#queue-table", DataTable).get_row(test_queue)
+        assert row[3] == env.name
+        await pilot.press("d")
+        app.screen.query_one("#value", Input).value = env.name
+        await pilot.press("enter")
+        await settle(app, pilot)
+    assert queues.get(test_queue).value("ckpt_list") == "NONE"
+
+
+async def test_read_only_mode_offers_and_makes_no_change(ge, envs, name_for):
+    env = envs.add(valid_env(name_for()))
+    app = QckptApp(ge=ge, settings=Settings(refresh=60), read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert "READ ONLY" in cellbar(app)
+        await select_row(app, pilot, env.name)
+        for key in ("a", "e", "c", "ctrl+d"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen is app.screen_stack[0], key
+    assert envs.get(env.name) == env
+
+
+async def test_slash_filters_the_table_and_escape_clears_it(ge, envs, name_for):
+    one, two = envs.add(valid_env(name_for())), envs.add(valid_env(name_for()))
+    app = QckptApp(ge=ge, settings=Settings(refresh=60))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash", *one.name)
+        await pilot.pause()
+        keys = [k.value for k in app.query_one("#env-table", DataTable).rows]
+        assert keys == [one.name]
+        await pilot.press("escape")
+        await pilot.pause()
+        keys = [k.value for k in app.query_one("#env-table", DataTable).rows]
+        assert {one.name, two.name} <= set(keys)

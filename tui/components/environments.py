@@ -1,0 +1,157 @@
+"""The Environments view: every checkpoint object, a details pane, and its actions."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Input, Static
+
+from qckpt.backend.checkpoint import COMMAND_FIELDS, CheckpointEnv
+from qckpt.backend.envs import EnvStore
+from qckpt.backend.errors import ChangedOnCell
+
+from .dialogs import ConfirmScreen, ValueScreen
+from .env_form import EnvFormScreen
+from .tables import current_key, sync_rows
+from .view import View
+
+COLUMNS = ("NAME", "INTERFACE", "WHEN", "SIGNAL", "COMMANDS", "CKPT_DIR")
+
+
+def commands_set(env: CheckpointEnv) -> str:
+    short = [c.split("_")[0] for c in COMMAND_FIELDS if env.as_dict()[c].upper() != "NONE"]
+    return ",".join(short) or "-"
+
+
+def row_of(env: CheckpointEnv) -> list[str]:
+    return [env.name, env.interface, env.when, env.signal, commands_set(env), env.ckpt_dir]
+
+
+class EnvironmentsView(View):
+    """Checkpoint environments (qconf -sckptl / -sckpt)."""
+
+    BINDINGS = [
+        Binding("a", "add", "Add", id="env.add"),
+        Binding("e", "edit", "Edit", id="env.edit"),
+        Binding("c", "clone", "Clone", id="env.clone"),
+        Binding("ctrl+d", "delete", "Delete", id="env.delete"),
+    ]
+    CHANGES = ("add", "edit", "clone", "delete")
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.envs: dict[str, CheckpointEnv] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="filter (esc clears)", id="env-filter", classes="filter")
+        table = DataTable(id="env-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns(*COLUMNS)
+        yield table
+        yield Static("", id="env-details", classes="details", markup=False)
+
+    @property
+    def store(self) -> EnvStore:
+        return EnvStore(self.app.ge)
+
+    # -- reading -----------------------------------------------------------------
+    def refresh_data(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="environments", exit_on_error=False)
+    def load(self) -> None:
+        envs = self.store.list()
+        self.app.call_from_thread(self.show, envs)
+
+    def show(self, envs: list[CheckpointEnv]) -> None:
+        self.envs = {e.name: e for e in envs}
+        table = self.query_one(DataTable)
+        text_filter = self.query_one("#env-filter", Input).value
+        sync_rows(table, {e.name: row_of(e) for e in envs}, text_filter)
+        self.app.loaded_ok()
+        self.show_details()
+
+    def selected(self) -> CheckpointEnv | None:
+        key = current_key(self.query_one(DataTable))
+        return self.envs.get(key) if key else None
+
+    def show_details(self) -> None:
+        env = self.selected()
+        details = self.query_one("#env-details", Static)
+        details.update(env.to_text() if env else "No checkpoint environment: press a to add one.")
+
+    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self.show_details()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "env-filter":
+            self.show(list(self.envs.values()))
+
+    # -- changing ----------------------------------------------------------------
+    def action_add(self) -> None:
+        self.app.push_screen(EnvFormScreen(None, self.app.hooks_dir, ""), self.confirm_add)
+
+    def confirm_add(self, env: CheckpointEnv | None) -> None:
+        if env is not None:
+            self.write(lambda: self.store.add(env), f"added {env.name}")
+
+    def action_edit(self) -> None:
+        loaded = self.selected()
+        if loaded is not None:
+            self.app.push_screen(EnvFormScreen(loaded), lambda new: self.confirm_edit(loaded, new))
+
+    def confirm_edit(self, loaded: CheckpointEnv, new: CheckpointEnv | None) -> None:
+        if new is None:
+            return
+        diff = loaded.diff(new)
+        if not diff:
+            self.app.notify(f"{loaded.name}: nothing to change")
+            return
+        self.app.push_screen(
+            ConfirmScreen(f"Apply to {loaded.name}?", "\n".join(diff), yes="Apply"),
+            lambda yes: (
+                yes and self.write(lambda: self.store.modify(new, loaded), f"{loaded.name} changed")
+            ),
+        )
+
+    def action_clone(self) -> None:
+        source = self.selected()
+        if source is None:
+            return
+
+        def check(name: str) -> str | None:
+            from qckpt.backend.rules import check_name
+
+            error = check_name(name.strip())
+            return error.rule if error else ("exists" if name.strip() in self.envs else None)
+
+        self.app.push_screen(
+            ValueScreen(f"Clone {source.name} as", f"{source.name}-copy", check),
+            lambda name: (
+                name
+                and self.write(lambda: self.store.clone(source.name, name), f"cloned to {name}")
+            ),
+        )
+
+    def action_delete(self) -> None:
+        env = self.selected()
+        if env is not None:
+            self.app.push_screen(
+                ConfirmScreen(
+                    f"Delete checkpoint environment {env.name}?", env.to_text(), yes="Delete"
+                ),
+                lambda yes: (
+                    yes and self.write(lambda: self.store.delete(env.name), f"deleted {env.name}")
+                ),
+            )
+
+    @work(thread=True, group="writes", exit_on_error=False)
+    def write(self, change, done: str) -> None:
+        """Apply a change through the backend; errors meet in the app's one handler."""
+        try:
+            change()
+        except ChangedOnCell:
+            self.app.call_from_thread(self.load)
+            raise
+        self.app.call_from_thread(self.app.notify, done)
+        self.app.call_from_thread(self.load)

@@ -1,0 +1,176 @@
+"""The Queues view: cluster queues and their queue@host overrides, and their actions."""
+
+from __future__ import annotations
+
+import os
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Input, Static
+
+from qckpt.backend.envs import EnvStore
+from qckpt.backend.qconf_format import split_list
+from qckpt.backend.queues import Queue, QueueStore, Target, check_setting
+
+from .dialogs import ValueScreen
+from .tables import current_key, sync_rows
+from .view import View
+
+COLUMNS = ("QUEUE", "HOSTS", "SLOTS", "CKPT_LIST", "STARTER", "MIN_CPU", "SUSPEND_THR")
+ATTRS = ("slots", "ckpt_list", "starter_method", "min_cpu_interval", "suspend_thresholds")
+
+
+def rows_of(queue: Queue) -> dict[str, list[str]]:
+    rows = {queue.name: [queue.name, " ".join(queue.hosts)] + [queue.value(a) for a in ATTRS]}
+    for host in queue.override_hosts():
+        row = [f"{queue.name}@{host}", host]
+        for attr in ATTRS:
+            own = queue.attrs[attr].overrides.get(host)
+            row.append(own if own is not None else f"({queue.value(attr)})")
+        rows[f"{queue.name}@{host}"] = row
+    return rows
+
+
+class QueuesView(View):
+    """Cluster queues (qconf -sql / -sq): ckpt_list, starter_method, intervals, thresholds."""
+
+    BINDINGS = [
+        Binding("a", "attach", "Attach env", id="queue.attach"),
+        Binding("d", "detach", "Detach env", id="queue.detach"),
+        Binding("s", "set('starter_method')", "Starter", id="queue.starter"),
+        Binding("i", "set('min_cpu_interval')", "Min CPU interval", id="queue.interval"),
+        Binding("t", "set('suspend_thresholds')", "Suspend thresholds", id="queue.thresholds"),
+    ]
+    CHANGES = ("attach", "detach", "set")
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.queues: dict[str, Queue] = {}
+        self.env_names: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="filter (esc clears)", id="queue-filter", classes="filter")
+        table = DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns(*COLUMNS)
+        yield table
+        yield Static("", id="queue-details", classes="details", markup=False)
+
+    @property
+    def store(self) -> QueueStore:
+        return QueueStore(self.app.ge)
+
+    def refresh_data(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="queues", exit_on_error=False)
+    def load(self) -> None:
+        queues = self.store.list()
+        names = EnvStore(self.app.ge).names()
+        self.app.call_from_thread(self.show, queues, names)
+
+    def show(self, queues: list[Queue], env_names: list[str]) -> None:
+        self.queues = {q.name: q for q in queues}
+        self.env_names = env_names
+        rows: dict[str, list[str]] = {}
+        for queue in queues:
+            rows.update(rows_of(queue))
+        text_filter = self.query_one("#queue-filter", Input).value
+        sync_rows(self.query_one(DataTable), rows, text_filter)
+        self.app.loaded_ok()
+        self.show_details()
+
+    def target(self) -> Target | None:
+        key = current_key(self.query_one(DataTable))
+        return Target.parse(key) if key else None
+
+    def show_details(self) -> None:
+        target = self.target()
+        details = self.query_one("#queue-details", Static)
+        if target is None or target.queue not in self.queues:
+            details.update("No cluster queue.")
+            return
+        queue = self.queues[target.queue]
+        attached = split_list(queue.value("ckpt_list", target.host))
+        available = [n for n in self.env_names if n not in attached]
+        lines = [f"{target}  hosts: {' '.join(queue.hosts)}"]
+        lines += [f"{a}: {queue.value(a, target.host)}" for a in ATTRS]
+        lines += [f"referenced environments: {' '.join(attached) or 'none'}"]
+        lines += [f"available environments:  {' '.join(available) or 'none'}"]
+        details.update("\n".join(lines))
+
+    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self.show_details()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "queue-filter":
+            self.show(list(self.queues.values()), self.env_names)
+
+    def attached(self, target: Target) -> list[str]:
+        return split_list(self.queues[target.queue].value("ckpt_list", target.host))
+
+    def action_attach(self) -> None:
+        target = self.target()
+        if target is None:
+            return
+        available = [n for n in self.env_names if n not in self.attached(target)]
+
+        def check(name: str) -> str | None:
+            return (
+                None if name.strip() in available else "one of: " + (" ".join(available) or "none")
+            )
+
+        first = available[0] if available else ""
+        self.app.push_screen(
+            ValueScreen(f"Attach to {target}", first, check, "available: " + " ".join(available)),
+            lambda env: (
+                env
+                and self.write(lambda: self.store.attach(env, target), f"{target}: attached {env}")
+            ),
+        )
+
+    def action_detach(self) -> None:
+        target = self.target()
+        if target is None:
+            return
+        attached = self.attached(target)
+
+        def check(name: str) -> str | None:
+            return None if name.strip() in attached else "one of: " + (" ".join(attached) or "none")
+
+        first = attached[0] if attached else ""
+        self.app.push_screen(
+            ValueScreen(f"Detach from {target}", first, check, "referenced: " + " ".join(attached)),
+            lambda env: (
+                env
+                and self.write(lambda: self.store.detach(env, target), f"{target}: detached {env}")
+            ),
+        )
+
+    def action_set(self, attr: str) -> None:
+        target = self.target()
+        if target is None:
+            return
+        value = self.queues[target.queue].value(attr, target.host)
+        if attr == "starter_method" and value.upper() == "NONE" and self.app.hooks_dir:
+            value = os.path.join(self.app.hooks_dir, "qckpt-starter")
+
+        def check(text: str) -> str | None:
+            error = check_setting(attr, text)
+            return error.rule if error else None
+
+        self.app.push_screen(
+            ValueScreen(f"{attr} of {target}", value, check),
+            lambda new: (
+                new
+                and self.write(
+                    lambda: self.store.set(target, {attr: new}), f"{target}: {attr} {new}"
+                )
+            ),
+        )
+
+    @work(thread=True, group="writes", exit_on_error=False)
+    def write(self, change, done: str) -> None:
+        change()
+        self.app.call_from_thread(self.app.notify, done)
+        self.app.call_from_thread(self.load)

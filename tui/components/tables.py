@@ -1,0 +1,38 @@
+"""Updating a DataTable by row key, so the cursor and selection survive a refresh."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable
+
+
+def sync_rows(table: DataTable, rows: dict[str, list[str]], text_filter: str = "") -> None:
+    """Make the table show `rows` (key -> cells), filtered by a case-insensitive substring."""
+    needle = text_filter.lower()
+    wanted = {
+        k: cells
+        for k, cells in rows.items()
+        if not needle or any(needle in c.lower() for c in cells)
+    }
+    cursor_key = None
+    if table.row_count and table.cursor_row < table.row_count:
+        cursor_key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+    columns = list(table.columns)
+    with table.app.batch_update():
+        for key in [k.value for k in list(table.rows)]:
+            if key not in wanted:
+                table.remove_row(key)
+        for key, cells in wanted.items():
+            if key in table.rows:
+                for column, value in zip(columns, cells):
+                    if table.get_cell(key, column) != value:
+                        table.update_cell(key, column, value, update_width=True)
+            else:
+                table.add_row(*cells, key=key)
+    if cursor_key in wanted:
+        table.move_cursor(row=table.get_row_index(cursor_key))
+
+
+def current_key(table: DataTable) -> str | None:
+    if not table.row_count:
+        return None
+    return table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
