@@ -48,11 +48,11 @@ class QckptApp(App):
     TITLE = "qckpt"
     COMMANDS = App.COMMANDS | {ViewCommands}
     BINDINGS = [
-        Binding("colon", "goto", "Go to", id="app.goto"),
-        Binding("slash", "filter", "Filter", id="app.filter"),
+        Binding("colon", "goto", "Go to", show=False, id="app.goto"),
+        Binding("slash", "filter", "Filter", show=False, id="app.filter"),
         Binding("question_mark", "help", "Keys", id="app.help"),
-        Binding("r", "refresh", "Refresh", id="app.refresh"),
-        Binding("p", "pause", "Pause", id="app.pause"),
+        Binding("r", "refresh", "Refresh", show=False, id="app.refresh"),
+        Binding("p", "pause", "Pause refresh", show=False, id="app.pause"),
         Binding("escape", "back", "Back", show=False, id="app.back"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
@@ -68,7 +68,7 @@ class QckptApp(App):
         self.ge = ge or GridEngine(timeout=15)
         self.settings = settings or Settings()
         self.read_only = read_only or self.settings.read_only
-        self.hooks_dir = hooks_dir
+        self.hooks_dir = hooks_dir or self.settings.hooks_dir
         self.info: CellInfo | None = None
         self.paused = False
         self.qmaster_down = False

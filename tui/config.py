@@ -22,6 +22,7 @@ class Settings:
     refresh: float = 10.0
     read_only: bool = False
     keymap: dict[str, str] = field(default_factory=dict)
+    hooks_dir: str = ""  # where `qckpt hooks install` put the hooks (templates, starter)
 
 
 def config_path() -> Path:
@@ -55,4 +56,8 @@ def load_settings(path: Path | None = None) -> Settings:
     ):
         raise ValidationFailed([FieldError("keymap", "binding id: keys (strings)")])
     settings.keymap = dict(keymap)
+    hooks_dir = data.get("hooks_dir", "")
+    if not isinstance(hooks_dir, str) or (hooks_dir and not hooks_dir.startswith("/")):
+        raise ValidationFailed([FieldError("hooks_dir", "an absolute path")])
+    settings.hooks_dir = hooks_dir
     return settings

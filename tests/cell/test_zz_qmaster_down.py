@@ -41,3 +41,38 @@ def test_down_stops_the_cells_daemons_and_up_brings_them_back(sandbox):
     assert not answers and "sge_qmaster: not running" in lines
     sandbox.up(log=lambda message: None)
     assert sandbox.status()[0]
+
+
+async def test_the_console_shows_a_banner_while_qmaster_is_down_and_recovers(sandbox):
+    from textual.widgets import DataTable, Static
+
+    from qckpt.tui.app import QckptApp
+    from qckpt.tui.config import Settings
+
+    app = QckptApp(ge=GridEngine(env=sandbox.env(), timeout=10), settings=Settings(refresh=1))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        rows_before = app.query_one("#env-table", DataTable).row_count
+        sandbox.stop_qmaster()
+        try:
+            for _ in range(40):  # the timer refreshes every second
+                await pilot.pause(0.5)
+                if app.qmaster_down:
+                    break
+            banner = app.query_one("#banner", Static)
+            assert app.qmaster_down and banner.has_class("shown")
+            assert "qmaster unreachable" in str(banner.render())
+            # the console keeps working: the table still shows what it had; keys still work
+            assert app.query_one("#env-table", DataTable).row_count == rows_before
+            await pilot.press("colon", *"queues", "enter")
+            await pilot.pause()
+            assert app.query_one("#views").current == "queues"
+        finally:
+            sandbox.up(log=lambda message: None)
+        for _ in range(60):
+            await pilot.pause(0.5)
+            if not app.qmaster_down:
+                break
+        assert not app.query_one("#banner", Static).has_class("shown")
+        assert app.query_one("#queue-table", DataTable).row_count >= 1

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from textual.geometry import Region
 from textual.widgets import Checkbox, DataTable, Input, Static
 
 from qckpt.backend.queues import Target
-from qckpt.tui.app import QckptApp
-from qckpt.tui.components.dialogs import ConfirmScreen, ErrorScreen, ValueScreen
+from qckpt.tui.app import QckptApp, ViewCommands
+from qckpt.tui.components.dialogs import ConfirmScreen, ErrorScreen, HelpScreen, ValueScreen
 from qckpt.tui.components.env_form import EnvFormScreen
 from qckpt.tui.config import Settings
 from tests.bad_inputs import valid_env
@@ -32,6 +33,13 @@ async def select_row(app, pilot, key: str) -> None:
     await pilot.pause()
 
 
+def shown_text(widget) -> str:
+    """What a widget shows, as plain text (its lines as rendered, joined)."""
+    width = widget.content_region.width or 120
+    lines = widget.render_lines(Region(0, 0, width, widget.content_region.height or 20))
+    return "\n".join("".join(seg.text for seg in line).rstrip() for line in lines)
+
+
 def cellbar(app) -> str:
     return str(app.query_one("#cellbar", Static).render())
 
@@ -46,7 +54,7 @@ async def test_the_frame_shows_the_cell_and_the_environments(sandbox, ge, envs, 
         table = app.query_one("#env-table", DataTable)
         assert env.name in [k.value for k in table.rows]
         await select_row(app, pilot, env.name)
-        assert env.ckpt_command in str(app.query_one("#env-details", Static).render())
+        assert env.ckpt_command in shown_text(app.query_one("#env-details", Static))
 
 
 async def test_add_through_the_form_validates_as_you_type(ge, envs, name_for):
@@ -67,6 +75,10 @@ async def test_add_through_the_form_validates_as_you_type(ge, envs, name_for):
         await pilot.pause()
         assert not form.query_one("#apply").disabled
         await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "ckpt_command       /opt/hook checkpoint $job_id" in app.screen.details
+        await pilot.press("y")
         await settle(app, pilot)
         assert name in [k.value for k in app.query_one("#env-table", DataTable).rows]
     assert envs.get(name).ckpt_command == "/opt/hook checkpoint $job_id"
@@ -82,7 +94,7 @@ async def test_edit_shows_the_difference_and_applies_it(ge, envs, name_for):
         app.screen.query_one("#when-m", Checkbox).value = True
         await pilot.pause()
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(app, pilot)
         assert isinstance(app.screen, ConfirmScreen)
         assert app.screen.details == "when: xsr -> xsmr"
         await pilot.press("y")
@@ -100,10 +112,9 @@ async def test_an_edit_is_refused_when_the_cell_changed_meanwhile(ge, envs, name
         envs.edit(env.name, ckpt_dir="/elsewhere")  # behind the console's back
         app.screen.query_one("#when-m", Checkbox).value = True
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        await pilot.press("y")
         await settle(app, pilot)
         assert isinstance(app.screen, ErrorScreen)
+        assert "Changed on the cell" in str(app.screen.title_text)
         assert "ckpt_dir: /var/spool/ckpt -> /elsewhere" in app.screen.message
     current = envs.get(env.name)
     assert (current.ckpt_dir, current.when) == ("/elsewhere", "xsr")
@@ -177,3 +188,53 @@ async def test_slash_filters_the_table_and_escape_clears_it(ge, envs, name_for):
         await pilot.pause()
         keys = [k.value for k in app.query_one("#env-table", DataTable).rows]
         assert {one.name, two.name} <= set(keys)
+
+
+async def test_a_binding_can_be_rebound_from_the_keymap(ge, envs, name_for):
+    env = envs.add(valid_env(name_for()))
+    app = QckptApp(ge=ge, settings=Settings(refresh=60, keymap={"env.delete": "x"}))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await select_row(app, pilot, env.name)
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.question == f"Delete checkpoint environment {env.name}?"
+
+
+async def test_the_palette_offers_the_current_views_actions(ge):
+    app = QckptApp(ge=ge, settings=Settings(refresh=60))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("colon", *"queues", "enter")
+        await settle(app, pilot)
+        provider = ViewCommands(app.screen)
+        hits = [str(hit.text) async for hit in provider.search("attach")]
+        assert hits == ["Attach"]
+        hits = [str(hit.text) async for hit in provider.search("go to")]
+        assert hits == ["Go to environments", "Go to queues"]
+
+
+async def test_question_mark_lists_the_keys_of_the_view(ge):
+    app = QckptApp(ge=ge, settings=Settings(refresh=60))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        descriptions = [what for _key, what in app.screen.rows]
+        assert "Clone" in descriptions and "Go to" in descriptions
+
+
+async def test_a_template_fills_the_hook_commands(ge):
+    app = QckptApp(ge=ge, settings=Settings(refresh=60), hooks_dir="/opt/qckpt")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        app.screen.query_one("#ckpt_dir", Input).value = "/shared/ckpt"
+        await pilot.click("#tpl-signal")
+        await pilot.pause()
+        command = app.screen.query_one("#migr_command", Input).value
+        assert command.startswith("/opt/qckpt/qckpt-hook migrate --engine signal")
+        assert "--signal USR2" in command

@@ -23,13 +23,20 @@ HELP = {
     "clean_command": "Run when the job ends other than by migration.",
     "ckpt_dir": "Where checkpoints go; shared by every host, 1777.",
     "signal": "Sent to the job (transparent/userdefined) or given as $ckpt_signal.",
+    "hooks_dir": "Where `qckpt hooks install` put qckpt-hook; a template's commands call it.",
 }
 WHEN = (
-    ("s", "on execd shutdown"),
-    ("m", "periodically (min_cpu_interval)"),
-    ("x", "when suspended: migrate"),
-    ("r", "reschedule on host failure"),
+    ("s", "execd shutdown"),
+    ("m", "periodic"),
+    ("x", "suspend: migrate"),
+    ("r", "host failure"),
 )
+WHEN_HELP = (
+    "when: s checkpoint when execd shuts down; m periodically, every max(min_cpu_interval,"
+    " qsub -c); x migrate when the job is suspended (qmod -sj); r reschedule when its host"
+    " fails. None ticked = n (never)."
+)
+FORM_HELP = "Tab moves between fields · ctrl+s applies (shows the difference first) · Esc cancels"
 SIGNALS = ["NONE", *SIGNAL_NAMES]
 
 
@@ -60,48 +67,78 @@ class EnvFormScreen(ModalScreen["CheckpointEnv | None"]):
             yield Label(title, classes="dialog-title")
             with VerticalScroll():
                 if not self.editing:
-                    with Horizontal(classes="templates"):
-                        yield Label("Template:")
+                    with Horizontal(classes="row"):
+                        yield Label("template", classes="field-label")
                         for name in TEMPLATES:
-                            yield Button(name, id=f"tpl-{name}", classes="small")
-                        yield Input(self.hooks_dir, placeholder="hooks dir", id="hooks_dir")
+                            yield Button(name, id=f"tpl-{name}", compact=True, classes="template")
+                    with Horizontal(classes="row"):
+                        yield Label("hooks dir", classes="field-label")
+                        yield Input(
+                            self.hooks_dir,
+                            placeholder="/shared/qckpt",
+                            id="hooks_dir",
+                            compact=True,
+                        )
                 yield from self._text("ckpt_name", self.env.name, disabled=self.editing)
-                yield Label("interface", classes="field-label")
-                yield Select(
-                    [(i, i) for i in INTERFACES],
-                    value=self.env.interface.lower() if self.env.interface else INTERFACES[3],
-                    allow_blank=False,
-                    id="interface",
-                )
-                yield Static(HELP["interface"], classes="hint")
+                with Horizontal(classes="row"):
+                    yield Label("interface", classes="field-label")
+                    yield Select(
+                        [(i, i) for i in INTERFACES],
+                        value=self.env.interface.lower() if self.env.interface else INTERFACES[3],
+                        allow_blank=False,
+                        id="interface",
+                        compact=True,
+                    )
                 for field in COMMAND_FIELDS:
                     yield from self._text(field, getattr(self.env, field))
                 yield from self._text("ckpt_dir", self.env.ckpt_dir)
-                yield Label("signal", classes="field-label")
-                signal = self.env.signal.strip() or "NONE"
-                options = SIGNALS if signal in SIGNALS else [signal, *SIGNALS]  # keep e.g. "10"
-                yield Select(
-                    [(s, s) for s in options], value=signal, allow_blank=False, id="signal"
-                )
+                with Horizontal(classes="row"):
+                    yield Label("signal", classes="field-label")
+                    signal = self.env.signal.strip() or "NONE"
+                    options = SIGNALS if signal in SIGNALS else [signal, *SIGNALS]  # keep e.g. "10"
+                    yield Select(
+                        [(s, s) for s in options],
+                        value=signal,
+                        allow_blank=False,
+                        id="signal",
+                        compact=True,
+                    )
                 yield Label("", id="err-signal", classes="field-error")
-                yield Label("when", classes="field-label")
-                with Horizontal(classes="when"):
+                with Horizontal(classes="row when"):
+                    yield Label("when", classes="field-label")
                     for letter, what in WHEN:
                         yield Checkbox(
-                            f"{letter}: {what}", letter in self.env.when, id=f"when-{letter}"
+                            f"{letter} {what}",
+                            letter in self.env.when,
+                            id=f"when-{letter}",
+                            compact=True,
                         )
                 yield Label("", id="err-when", classes="field-error")
+            yield Static(FORM_HELP, id="help", classes="hint help")
             yield Label("", id="summary", classes="field-error")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Apply", variant="primary", id="apply")
-                yield Button("Cancel", id="cancel")
+                yield Button("Apply", variant="primary", id="apply", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
 
     def _text(self, field: str, value: str, disabled: bool = False) -> ComposeResult:
-        yield Label(field, classes="field-label")
-        yield Input(value, id=field, disabled=disabled)
+        with Horizontal(classes="row"):
+            yield Label(field, classes="field-label")
+            yield Input(value, id=field, disabled=disabled, compact=True)
         yield Label("", id=f"err-{field}", classes="field-error")
-        if field in HELP:
-            yield Static(HELP[field], classes="hint")
+
+    def on_descendant_focus(self, event) -> None:
+        """The help line explains the field being edited (as qmon's help does)."""
+        widget_id = getattr(event.widget, "id", "") or ""
+        key = "interface" if widget_id == "interface" else widget_id
+        if key.startswith("when-"):
+            text = (
+                "when: "
+                + ", ".join(f"{letter} = {what}" for letter, what in WHEN)
+                + "; none = n (never)"
+            )
+        else:
+            text = HELP.get(key, "")
+        self.query_one("#help", Static).update(text)
 
     def on_mount(self) -> None:
         self.check_all()
@@ -124,7 +161,9 @@ class EnvFormScreen(ModalScreen["CheckpointEnv | None"]):
         for field in ("ckpt_name", *COMMAND_FIELDS, "ckpt_dir", "when", "signal"):
             value = env.name if field == "ckpt_name" else env.as_dict()[field]
             error = check_field(field, value)
-            self.query_one(f"#err-{field}", Label).update(error.rule if error else "")
+            label = self.query_one(f"#err-{field}", Label)
+            label.update(f"↑ {error.rule}" if error else "")
+            label.set_class(error is not None, "shown")
         errors = validate(env)
         summary = f"{len(errors)} problem(s): {errors[0]}" if errors else ""
         self.query_one("#summary", Label).update(summary)

@@ -13,7 +13,7 @@ from qckpt.backend.errors import ChangedOnCell
 
 from .dialogs import ConfirmScreen, ValueScreen
 from .env_form import EnvFormScreen
-from .tables import current_key, sync_rows
+from .tables import current_key, details_grid, sync_rows
 from .view import View
 
 COLUMNS = ("NAME", "INTERFACE", "WHEN", "SIGNAL", "COMMANDS", "CKPT_DIR")
@@ -48,7 +48,7 @@ class EnvironmentsView(View):
         table = DataTable(id="env-table", cursor_type="row", zebra_stripes=True)
         table.add_columns(*COLUMNS)
         yield table
-        yield Static("", id="env-details", classes="details", markup=False)
+        yield Static("", id="env-details", classes="details")
 
     @property
     def store(self) -> EnvStore:
@@ -78,7 +78,10 @@ class EnvironmentsView(View):
     def show_details(self) -> None:
         env = self.selected()
         details = self.query_one("#env-details", Static)
-        details.update(env.to_text() if env else "No checkpoint environment: press a to add one.")
+        if env is None:
+            details.update("No checkpoint environment: press a to add one.")
+        else:
+            details.update(details_grid(list(env.as_dict().items()) + list(env.extra.items())))
 
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self.show_details()
@@ -93,24 +96,40 @@ class EnvironmentsView(View):
 
     def confirm_add(self, env: CheckpointEnv | None) -> None:
         if env is not None:
-            self.write(lambda: self.store.add(env), f"added {env.name}")
+            self.app.push_screen(
+                ConfirmScreen(
+                    f"Add {env.name}? (qconf -Ackpt)", env.canonical().to_text(), yes="Add"
+                ),
+                lambda yes: yes and self.write(lambda: self.store.add(env), f"added {env.name}"),
+            )
 
     def action_edit(self) -> None:
         loaded = self.selected()
         if loaded is not None:
-            self.app.push_screen(EnvFormScreen(loaded), lambda new: self.confirm_edit(loaded, new))
+            self.app.push_screen(
+                EnvFormScreen(loaded), lambda new: new and self.compare(loaded, new)
+            )
 
-    def confirm_edit(self, loaded: CheckpointEnv, new: CheckpointEnv | None) -> None:
-        if new is None:
-            return
-        diff = loaded.diff(new)
+    @work(thread=True, group="writes", exit_on_error=False)
+    def compare(self, loaded: CheckpointEnv, new: CheckpointEnv) -> None:
+        """Apply shows the difference against what the cell holds now."""
+        current = self.store.get(loaded.name)
+        changed = loaded.diff(current)
+        if changed:
+            self.app.call_from_thread(self.load)
+            raise ChangedOnCell(loaded.name, changed)
+        self.app.call_from_thread(self.confirm_edit, current, new)
+
+    def confirm_edit(self, current: CheckpointEnv, new: CheckpointEnv) -> None:
+        diff = current.diff(new)
         if not diff:
-            self.app.notify(f"{loaded.name}: nothing to change")
+            self.app.notify(f"{current.name}: nothing to change")
             return
         self.app.push_screen(
-            ConfirmScreen(f"Apply to {loaded.name}?", "\n".join(diff), yes="Apply"),
+            ConfirmScreen(f"Apply to {current.name}? (qconf -Mckpt)", "\n".join(diff), yes="Apply"),
             lambda yes: (
-                yes and self.write(lambda: self.store.modify(new, loaded), f"{loaded.name} changed")
+                yes
+                and self.write(lambda: self.store.modify(new, current), f"{current.name} changed")
             ),
         )
 

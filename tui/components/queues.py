@@ -14,7 +14,7 @@ from qckpt.backend.qconf_format import split_list
 from qckpt.backend.queues import Queue, QueueStore, Target, check_setting
 
 from .dialogs import ValueScreen
-from .tables import current_key, sync_rows
+from .tables import current_key, details_grid, sync_rows
 from .view import View
 
 COLUMNS = ("QUEUE", "HOSTS", "SLOTS", "CKPT_LIST", "STARTER", "MIN_CPU", "SUSPEND_THR")
@@ -36,11 +36,11 @@ class QueuesView(View):
     """Cluster queues (qconf -sql / -sq): ckpt_list, starter_method, intervals, thresholds."""
 
     BINDINGS = [
-        Binding("a", "attach", "Attach env", id="queue.attach"),
-        Binding("d", "detach", "Detach env", id="queue.detach"),
+        Binding("a", "attach", "Attach", id="queue.attach"),
+        Binding("d", "detach", "Detach", id="queue.detach"),
         Binding("s", "set('starter_method')", "Starter", id="queue.starter"),
-        Binding("i", "set('min_cpu_interval')", "Min CPU interval", id="queue.interval"),
-        Binding("t", "set('suspend_thresholds')", "Suspend thresholds", id="queue.thresholds"),
+        Binding("i", "set('min_cpu_interval')", "Interval", id="queue.interval"),
+        Binding("t", "set('suspend_thresholds')", "Thresholds", id="queue.thresholds"),
     ]
     CHANGES = ("attach", "detach", "set")
 
@@ -54,7 +54,7 @@ class QueuesView(View):
         table = DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
         table.add_columns(*COLUMNS)
         yield table
-        yield Static("", id="queue-details", classes="details", markup=False)
+        yield Static("", id="queue-details", classes="details")
 
     @property
     def store(self) -> QueueStore:
@@ -93,11 +93,11 @@ class QueuesView(View):
         queue = self.queues[target.queue]
         attached = split_list(queue.value("ckpt_list", target.host))
         available = [n for n in self.env_names if n not in attached]
-        lines = [f"{target}  hosts: {' '.join(queue.hosts)}"]
-        lines += [f"{a}: {queue.value(a, target.host)}" for a in ATTRS]
-        lines += [f"referenced environments: {' '.join(attached) or 'none'}"]
-        lines += [f"available environments:  {' '.join(available) or 'none'}"]
-        details.update("\n".join(lines))
+        pairs = [("queue", str(target)), ("hosts", " ".join(queue.hosts))]
+        pairs += [(a, queue.value(a, target.host)) for a in ATTRS]
+        pairs += [("referenced", " ".join(attached) or "none")]
+        pairs += [("available", " ".join(available) or "none")]
+        details.update(details_grid(pairs))
 
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self.show_details()

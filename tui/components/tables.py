@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.table import Table
 from textual.widgets import DataTable
 
 
@@ -36,3 +37,13 @@ def current_key(table: DataTable) -> str | None:
     if not table.row_count:
         return None
     return table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+
+
+def details_grid(pairs: list[tuple[str, str]]) -> Table:
+    """name / value rows; long values wrap inside their own column."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for name, value in pairs:
+        grid.add_row(name, value)
+    return grid

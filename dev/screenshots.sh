@@ -1,0 +1,14 @@
+#!/bin/bash
+# Regenerates the console's snapshots (on the sandbox cell) and screenshots/ from them:
+# SVG as Textual draws it, and PNG for README.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+.venv/bin/python -m pytest tests/console/test_snapshots.py --snapshot-update -q -p no:randomly
+mkdir -p screenshots
+for svg in tests/console/__snapshots__/test_snapshots/*.svg; do
+    name=$(basename "$svg" .svg)
+    name=${name#test_}
+    cp "$svg" "screenshots/$name.svg"
+    rsvg-convert -o "screenshots/$name.png" "$svg"
+done
+ls screenshots

@@ -1,0 +1,64 @@
+"""The real `qckpt` in a terminal (tmux): it shows a checkpoint object, `:queues` shows the
+queue, ctrl+q quits."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.bad_inputs import valid_env
+
+pytestmark = pytest.mark.cell
+QCKPT = str(Path(sys.executable).parent / "qckpt")
+
+
+def screen(session: str) -> str:
+    out = subprocess.run(
+        ["tmux", "capture-pane", "-t", session, "-p"], capture_output=True, text=True
+    )
+    return out.stdout
+
+
+def wait_for(session: str, text: str, timeout: float = 20) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        shown = screen(session)
+        if text in shown:
+            return shown
+        time.sleep(0.2)
+    raise AssertionError(f"{text!r} never appeared:\n{screen(session)}")
+
+
+def test_qckpt_in_a_terminal(sandbox, envs, name_for, test_queue):
+    env = envs.add(valid_env(name_for()))
+    session = f"qckpt-{uuid.uuid4().hex[:6]}"
+    exports = " ".join(f"{k}={v}" for k, v in sandbox.env().items())
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "30",
+         f"env {exports} TERM=xterm-256color {QCKPT}"],
+        check=True,
+    )  # fmt: skip
+    try:
+        wait_for(session, env.name)
+        subprocess.run(["tmux", "send-keys", "-t", session, ":"], check=True)
+        wait_for(session, "view name")
+        subprocess.run(["tmux", "send-keys", "-t", session, "queues", "Enter"], check=True)
+        shown = wait_for(session, test_queue)
+        assert "QUEUE" in shown and "CKPT_LIST" in shown
+        subprocess.run(["tmux", "send-keys", "-t", session, "C-q"], check=True)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if subprocess.run(
+                ["tmux", "has-session", "-t", session], capture_output=True
+            ).returncode:
+                break  # the session ended with qckpt: it quit
+            time.sleep(0.2)
+        else:
+            raise AssertionError("qckpt did not quit on ctrl+q")
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
