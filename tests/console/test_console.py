@@ -238,3 +238,46 @@ async def test_a_template_fills_the_hook_commands(ge):
         command = app.screen.query_one("#migr_command", Input).value
         assert command.startswith("/opt/qckpt/qckpt-hook migrate --engine signal")
         assert "--signal USR2" in command
+
+
+async def test_clone_asks_for_a_new_name(ge, envs, name_for):
+    source = envs.add(valid_env(name_for()))
+    target = name_for()
+    app = QckptApp(ge=ge, settings=Settings(refresh=60))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await select_row(app, pilot, source.name)
+        await pilot.press("c")
+        assert isinstance(app.screen, ValueScreen)
+        app.screen.query_one("#value", Input).value = source.name  # taken: refused
+        await pilot.pause()
+        assert app.screen.query_one("#apply").disabled
+        app.screen.query_one("#value", Input).value = target
+        await pilot.press("enter")
+        await settle(app, pilot)
+    assert envs.get(target).with_changes(name=source.name) == source
+
+
+async def test_queue_values_are_checked_before_they_are_set(ge, queues, test_queue):
+    app = QckptApp(ge=ge, settings=Settings(refresh=60), hooks_dir="/opt/qckpt")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.switch_view("queues")
+        await settle(app, pilot)
+        await select_row(app, pilot, test_queue)
+        await pilot.press("s")  # starter_method, offered as the installed qckpt-starter
+        assert app.screen.query_one("#value", Input).value == "/opt/qckpt/qckpt-starter"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("i")
+        box = app.screen.query_one("#value", Input)
+        box.value = "ten minutes"
+        await pilot.pause()
+        assert "a time" in str(app.screen.query_one("#value-error").render())
+        assert app.screen.query_one("#apply").disabled
+        box.value = "00:10:00"
+        await pilot.press("enter")
+        await settle(app, pilot)
+    queue = queues.get(test_queue)
+    assert queue.value("starter_method") == "/opt/qckpt/qckpt-starter"
+    assert queue.value("min_cpu_interval") == "00:10:00"
