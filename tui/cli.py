@@ -12,7 +12,7 @@ from qckpt.backend.gridengine import GridEngine
 from qckpt.backend.queues import QueueStore
 from qckpt.backend.sandbox import Sandbox
 
-from . import cli_envs, cli_hooks, cli_queues, cli_sandbox
+from . import cli_envs, cli_hooks, cli_jobs, cli_queues, cli_sandbox
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_envs.register(sub)
     cli_queues.register(sub)
     cli_hooks.register(sub)
+    cli_jobs.register(sub)
     return parser
 
 
@@ -41,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
         context: object = Sandbox.from_environment()
     elif args.command == "hooks":
         context = None
+    elif args.command in ("jobs", "storage"):
+        context = GridEngine()
     elif args.command == "env":
         context = EnvStore(GridEngine())
     else:

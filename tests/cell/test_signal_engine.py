@@ -8,6 +8,7 @@ directory. A second job, submitted with SGE_LEAVE_CKPT_DIR, keeps it.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import uuid
 
@@ -82,3 +83,4 @@ def test_checkpoint_migrate_restart_and_clean(sandbox, signal_queue):
     assert events_of(ckpt, kept)[-1] == "clean-kept"
     kept_dir = os.path.join(ckpt, f"{kept}.1")
     assert layout.newest_complete(kept_dir) is not None
+    shutil.rmtree(kept_dir)  # kept on purpose; the test's own leftover

@@ -1,0 +1,152 @@
+"""Checkpointed jobs: Grid Engine's view (one `qstat -u '*' -r`) joined with the hooks'
+manifests in ckpt_dir (generations, sizes, restarts, last error). qstat runs a constant
+number of times per listing, never once per job."""
+
+from __future__ import annotations
+
+import calendar
+import os
+import re
+import time
+from dataclasses import asdict, dataclass, field
+
+from qckpt.hooks import layout
+
+from .checkpoint import CheckpointEnv
+from .envs import EnvStore
+from .gridengine import GridEngine
+
+_ROW = re.compile(r"^\s*(\d+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+\s+\S+)\s+(.*)$")
+
+
+@dataclass
+class QstatJob:
+    """One line of `qstat -r` (a job, an array task, or a pending range of tasks)."""
+
+    job_id: str
+    name: str
+    owner: str
+    state: str
+    since: str
+    queue: str = ""
+    slots: str = "1"
+    tasks: str = ""
+    env: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.job_id}.{self.tasks}" if self.tasks else self.job_id
+
+
+def parse_qstat_r(text: str) -> list[QstatJob]:
+    """Parse `qstat -u '*' -r` text (pure; tested on captured output)."""
+    jobs: list[QstatJob] = []
+    for line in text.splitlines():
+        match = _ROW.match(line)
+        if match and not line.startswith(" " * 7 + "Full"):
+            job_id, _prior, name, owner, state, since, rest = match.groups()
+            parts = rest.split()
+            queue = parts.pop(0) if parts and "@" in parts[0] else ""
+            slots = parts.pop(0) if parts else "1"
+            jobs.append(QstatJob(job_id, name, owner, state, since, queue, slots, " ".join(parts)))
+            continue
+        stripped = line.strip()
+        if not jobs or ":" not in stripped:
+            continue
+        label, _, value = stripped.partition(":")
+        if label == "Full jobname":
+            jobs[-1].name = value.strip()
+        elif label == "Checkpoint Env.":
+            jobs[-1].env = value.strip()
+    return jobs
+
+
+@dataclass
+class JobRow:
+    job_id: str
+    task: str
+    name: str
+    owner: str
+    state: str
+    queue: str
+    env: str
+    when: str
+    last_checkpoint: str | None = None
+    age_seconds: int | None = None
+    generations: int = 0
+    size: int = 0
+    restarts: int = 0
+    last_error: str | None = None
+    task_dir: str | None = None
+    manifest: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.job_id}.{self.task}" if self.task else self.job_id
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data.pop("manifest")
+        return data
+
+
+def task_dir_for(job_id: str, task: str, ckpt_dir: str | None) -> str | None:
+    """The hooks' directory of a job's task; a pending range of tasks has none yet."""
+    if not ckpt_dir:
+        return None
+    if not task:
+        return os.path.join(ckpt_dir, layout.task_dir_name(job_id, None))
+    return os.path.join(ckpt_dir, f"{job_id}.{task}") if task.isdigit() else None
+
+
+def age(stamp: str | None, now: float) -> int | None:
+    try:
+        return max(0, int(now - calendar.timegm(time.strptime(stamp or "", "%Y-%m-%dT%H:%M:%SZ"))))
+    except ValueError:
+        return None
+
+
+def join_manifest(row: JobRow, ckpt_dir: str | None, now: float) -> JobRow:
+    """Add what the hooks know (manifest.json) to what Grid Engine knows."""
+    row.task_dir = task_dir_for(row.job_id, row.task, ckpt_dir)
+    manifest = (
+        layout.read_json(os.path.join(row.task_dir, layout.MANIFEST)) if row.task_dir else None
+    )
+    if not manifest:
+        return row
+    row.manifest = manifest
+    generations = manifest.get("generations") or []
+    row.generations = len(generations)
+    row.size = sum(int(g.get("size") or 0) for g in generations)
+    row.restarts = len(manifest.get("restarts") or [])
+    error = manifest.get("last_error")
+    row.last_error = error.get("message") if isinstance(error, dict) else None
+    if generations:
+        row.last_checkpoint = generations[-1].get("time")
+        row.age_seconds = age(row.last_checkpoint, now)
+    return row
+
+
+def list_jobs(
+    ge: GridEngine, all_jobs: bool = False, envs: list[CheckpointEnv] | None = None
+) -> list[JobRow]:
+    """Jobs using a checkpoint environment (all jobs with all_jobs), newest data joined."""
+    by_name = {e.name: e for e in (envs if envs is not None else EnvStore(ge).list())}
+    now = time.time()
+    rows = []
+    for job in parse_qstat_r(ge.qstat("-u", "*", "-r").stdout):
+        if not job.env and not all_jobs:
+            continue
+        env = by_name.get(job.env)
+        row = JobRow(
+            job_id=job.job_id,
+            task=job.tasks,
+            name=job.name,
+            owner=job.owner,
+            state=job.state,
+            queue=job.queue,
+            env=job.env,
+            when=env.when if env else "",
+        )
+        rows.append(join_manifest(row, env.ckpt_dir if env and job.env else None, now))
+    return rows

@@ -1,0 +1,63 @@
+"""ckpt_dir usage as du counts it, with a cache for unchanged task directories."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+from qckpt.backend import storage
+from qckpt.backend.storage import StorageScanner, remove_orphans
+
+
+def make_task(ckpt_dir, name: str, megabytes: int) -> str:
+    task = ckpt_dir / name
+    (task / "dmtcp" / "images").mkdir(parents=True)
+    image = task / "dmtcp" / "images" / "ckpt_a.dmtcp"
+    image.write_bytes(os.urandom(megabytes << 20))
+    gen = task / "gen-000001"
+    gen.mkdir()
+    os.link(image, gen / "ckpt_a.dmtcp")  # a generation is a hard link of the images
+    (gen / "meta.json").write_text("{}")
+    return str(task)
+
+
+def du_bytes(path) -> int:
+    return int(
+        subprocess.run(
+            ["du", "-s", "-B1", str(path)], capture_output=True, text=True
+        ).stdout.split()[0]
+    )
+
+
+def test_hard_links_count_once_as_du_counts_them(tmp_path):
+    task = make_task(tmp_path, "7.1", 2)
+    usage = StorageScanner().scan(str(tmp_path))
+    assert usage.tasks[0].size == du_bytes(task) - os.stat(task).st_blocks * 512
+    assert 2 << 20 <= usage.used < 3 << 20
+    assert usage.tasks[0].generations == 1 and usage.tasks[0].job_id == 7
+
+
+def test_orphans_are_task_directories_of_unknown_jobs(tmp_path):
+    make_task(tmp_path, "7.1", 1)
+    make_task(tmp_path, "8.1", 1)
+    usage = StorageScanner().scan(str(tmp_path), known_jobs={7})
+    assert usage.orphans == ["8.1"]
+    assert remove_orphans(str(tmp_path), usage.orphans, known_jobs={7}) == ["8.1"]
+    assert sorted(os.listdir(tmp_path)) == ["7.1"]
+
+
+def test_an_unchanged_rescan_walks_nothing_and_a_new_generation_is_seen(tmp_path, monkeypatch):
+    task = make_task(tmp_path, "7.1", 1)
+    scanner = StorageScanner()
+    first = scanner.scan(str(tmp_path))
+    walks = []
+    real = storage._walk_size
+    monkeypatch.setattr(storage, "_walk_size", lambda path: walks.append(path) or real(path))
+    assert scanner.scan(str(tmp_path)).used == first.used
+    assert walks == []
+    gen = os.path.join(task, "gen-000002")
+    os.mkdir(gen)
+    with open(os.path.join(gen, "meta.json"), "w") as handle:
+        handle.write("x" * 100_000)
+    second = scanner.scan(str(tmp_path))
+    assert walks == [task] and second.used > first.used and second.tasks[0].generations == 2

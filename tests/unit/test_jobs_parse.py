@@ -1,0 +1,28 @@
+"""`qstat -u '*' -r` parsed (output captured from Grid Engine 8.1.9)."""
+
+from pathlib import Path
+
+from qckpt.backend.jobs import parse_qstat_r, task_dir_for
+
+DATA = Path(__file__).parent.parent / "data"
+
+
+def test_rows_tasks_queues_and_checkpoint_objects():
+    jobs = parse_qstat_r((DATA / "qstat_r.txt").read_text())
+    assert [j.key for j in jobs] == ["85.1", "85.2", "85.3", "87", "3", "86"]
+    running = jobs[0]
+    assert (running.state, running.queue, running.env, running.owner) == (
+        "r",
+        "all.q@vm",
+        "demo",
+        "qckptjob",
+    )
+    held = jobs[4]
+    assert (held.state, held.queue, held.name, held.env) == ("hqw", "", "demo-held", "demo")
+    assert jobs[5].env == ""  # no -ckpt
+
+
+def test_a_pending_array_range_has_no_task_directory_yet():
+    assert task_dir_for("85", "1-3:1", "/c") is None
+    assert task_dir_for("85", "2", "/c") == "/c/85.2"
+    assert task_dir_for("87", "", "/c") == "/c/87.1"

@@ -1,0 +1,102 @@
+"""`qckpt jobs` and `qckpt storage`: checkpointed jobs and ckpt_dir usage."""
+
+from __future__ import annotations
+
+import argparse
+
+from qckpt.backend.gridengine import GridEngine
+from qckpt.backend.jobs import list_jobs
+from qckpt.backend.storage import known_job_ids, overview, remove_orphans
+
+from .cli_envs import confirm
+from .output import print_json, print_table
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("jobs", help="jobs using a checkpoint environment, with their checkpoints")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--all", action="store_true", help="every job, checkpointing or not")
+    p.set_defaults(run=cmd_jobs)
+    p = sub.add_parser("storage", help="usage of each ckpt_dir; orphaned job directories")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--delete-orphans", action="store_true", help="remove them (asks first)")
+    p.add_argument("--yes", action="store_true", help="do not ask")
+    p.set_defaults(run=cmd_storage)
+
+
+def human(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "K", "M", "G", "T"):
+        if value < 1024 or unit == "T":
+            return f"{value:.0f}{unit}" if unit == "B" else f"{value:.1f}{unit}"
+        value /= 1024
+    return f"{size}B"
+
+
+def age(seconds: int | None) -> str:
+    if seconds is None:
+        return "-"
+    for unit, span in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= span:
+            return f"{seconds // span}{unit}"
+    return f"{seconds}s"
+
+
+def cmd_jobs(args: argparse.Namespace, ge: GridEngine) -> int:
+    rows = list_jobs(ge, all_jobs=args.all)
+    if args.json:
+        print_json([r.as_dict() for r in rows])
+        return 0
+    if not rows:
+        print("no checkpointing jobs" if not args.all else "no jobs")
+        return 0
+    table = [
+        [r.key, r.name, r.owner, r.state, r.queue or "-", r.env or "-", r.when or "-",
+         age(r.age_seconds), str(r.generations), human(r.size), str(r.restarts),
+         (r.last_error or "")[:40]]
+        for r in rows
+    ]  # fmt: skip
+    headers = ["JOB", "NAME", "OWNER", "STATE", "QUEUE", "ENV", "WHEN", "LAST", "GENS", "SIZE",
+               "RESTARTS", "LAST ERROR"]  # fmt: skip
+    print_table(headers, table)
+    return 0
+
+
+def cmd_storage(args: argparse.Namespace, ge: GridEngine) -> int:
+    dirs = overview(ge)
+    if args.delete_orphans:
+        return delete_orphans(args, ge, dirs)
+    if args.json:
+        print_json([dict(usage.as_dict(), envs=names) for names, usage in dirs])
+        return 0
+    if not dirs:
+        print("no checkpoint environments")
+        return 0
+    rows = []
+    for names, usage in dirs:
+        free = (
+            human(usage.fs_free) + " free of " + human(usage.fs_total)
+            if usage.exists
+            else "missing"
+        )
+        rows.append([usage.ckpt_dir, " ".join(names), human(usage.used), str(len(usage.tasks)),
+                     str(len(usage.orphans)), free])  # fmt: skip
+    print_table(["CKPT_DIR", "ENVS", "USED", "JOBS", "ORPHANS", "FILE SYSTEM"], rows)
+    return 0
+
+
+def delete_orphans(args: argparse.Namespace, ge: GridEngine, dirs) -> int:
+    orphans = [(usage.ckpt_dir, name) for _names, usage in dirs for name in usage.orphans]
+    if not orphans:
+        print("no orphaned job directories")
+        return 0
+    for folder, name in orphans:  # the dry run: what would go
+        print(f"would remove {folder}/{name}")
+    if not args.yes and not confirm(f"Remove these {len(orphans)} directories?"):
+        print("nothing removed")
+        return 1
+    known = known_job_ids(ge)  # checked again: a job may have been submitted meanwhile
+    for folder in sorted({f for f, _ in orphans}):
+        for name in remove_orphans(folder, [n for f, n in orphans if f == folder], known):
+            print(f"removed {folder}/{name}")
+    return 0
