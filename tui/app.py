@@ -17,12 +17,13 @@ from qckpt.backend.gridengine import GridEngine
 
 from .components.dialogs import ErrorScreen, GotoScreen, HelpScreen
 from .components.environments import EnvironmentsView
+from .components.jobs import JobsView
 from .components.queues import QueuesView
 from .config import Settings
 
-VIEWS = {"environments": EnvironmentsView, "queues": QueuesView}
+VIEWS = {"environments": EnvironmentsView, "queues": QueuesView, "jobs": JobsView}
 ALIASES = {"environments": "environments", "envs": "environments", "ckpt": "environments",
-           "queues": "queues", "q": "queues"}  # fmt: skip
+           "queues": "queues", "q": "queues", "jobs": "jobs", "j": "jobs"}  # fmt: skip
 
 
 class ViewCommands(Provider):
@@ -79,6 +80,7 @@ class QckptApp(App):
         with ContentSwitcher(initial="environments", id="views"):
             yield EnvironmentsView(id="environments")
             yield QueuesView(id="queues")
+            yield JobsView(id="jobs")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -9,7 +9,7 @@ from qckpt.backend.jobs import list_jobs
 from qckpt.backend.storage import known_job_ids, overview, remove_orphans
 
 from .cli_envs import confirm
-from .output import print_json, print_table
+from .output import age, human, print_json, print_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,24 +22,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--delete-orphans", action="store_true", help="remove them (asks first)")
     p.add_argument("--yes", action="store_true", help="do not ask")
     p.set_defaults(run=cmd_storage)
-
-
-def human(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "K", "M", "G", "T"):
-        if value < 1024 or unit == "T":
-            return f"{value:.0f}{unit}" if unit == "B" else f"{value:.1f}{unit}"
-        value /= 1024
-    return f"{size}B"
-
-
-def age(seconds: int | None) -> str:
-    if seconds is None:
-        return "-"
-    for unit, span in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= span:
-            return f"{seconds // span}{unit}"
-    return f"{seconds}s"
 
 
 def cmd_jobs(args: argparse.Namespace, ge: GridEngine) -> int:

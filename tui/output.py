@@ -20,3 +20,27 @@ def print_table(headers: list[str], rows: list[list[str]]) -> None:
     for row in [headers, *rows]:
         cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])] + [row[-1]]
         print("  ".join(cells).rstrip())
+
+
+UNITS = {"B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+SPANS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def human(size: int) -> str:
+    """Bytes as du -h shows them (1.5M)."""
+    value = float(size)
+    for unit in ("B", "K", "M", "G"):
+        if value < 1024:
+            return f"{value:.0f}{unit}" if unit == "B" else f"{value:.1f}{unit}"
+        value /= 1024
+    return f"{value:.1f}T"
+
+
+def age(seconds: int | None) -> str:
+    """The largest whole unit: 45s, 12m, 3h, 2d; - when unknown."""
+    if seconds is None:
+        return "-"
+    for unit in ("d", "h", "m"):
+        if seconds >= SPANS[unit]:
+            return f"{seconds // SPANS[unit]}{unit}"
+    return f"{seconds}s"

@@ -1,0 +1,172 @@
+"""The Jobs view: checkpointed jobs (or all jobs), their checkpoints, and actions on them."""
+
+from __future__ import annotations
+
+import json
+
+from rich.console import Group
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Input, Static
+
+from qckpt.backend import job_actions
+from qckpt.backend.envs import EnvStore
+from qckpt.backend.jobs import JobRow, list_jobs
+
+from ..output import SPANS, UNITS, age, human
+from .dialogs import ConfirmScreen
+from .tables import current_key, details_grid, sync_rows
+from .view import View
+
+COLUMNS = ("JOB", "NAME", "OWNER", "STATE", "QUEUE", "ENV", "WHEN", "LAST", "GENS", "SIZE",
+           "RESTARTS", "LAST ERROR")  # fmt: skip
+
+
+def sort_value(column: int, cell: str):
+    """Numbers sort as numbers (sizes, ages, counts, job ids), text as text."""
+    text = str(cell)
+    try:
+        if column == 0:
+            job, _, task = text.partition(".")
+            return (0, int(job), int(task) if task.isdigit() else 0)
+        if column == 7:
+            return (0, float(text[:-1]) * SPANS[text[-1]]) if text != "-" else (1, 0)
+        if column == 9:
+            return (0, float(text[:-1]) * UNITS[text[-1]])
+        if column in (8, 10):
+            return (0, int(text))
+    except (ValueError, KeyError):
+        pass
+    return (0, text.lower())
+
+
+def row_of(row: JobRow) -> list[str]:
+    return [row.key, row.name, row.owner, row.state, row.queue or "-", row.env or "-",
+            row.when or "-", age(row.age_seconds), str(row.generations), human(row.size),
+            str(row.restarts), (row.last_error or "")[:60]]  # fmt: skip
+
+
+class JobsView(View):
+    """One `qstat -u '*' -r` per refresh, joined with the hooks' manifests."""
+
+    BINDINGS = [
+        Binding("m", "act('migrate')", "Migrate", id="job.migrate"),
+        Binding("s", "act('suspend')", "Suspend", id="job.suspend"),
+        Binding("u", "act('resume')", "Resume", id="job.resume"),
+        Binding("ctrl+d", "act('delete')", "Delete", id="job.delete"),
+        Binding("A", "toggle_all", "All jobs", id="job.all"),
+    ]
+    CHANGES = ("act",)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.rows: dict[str, JobRow] = {}
+        self.ckpt_dirs: dict[str, str] = {}
+        self.all_jobs = False
+        self.sort_column: int | None = None
+        self.sort_reverse = False
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="filter (esc clears)", id="job-filter", classes="filter")
+        table = DataTable(id="job-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns(*COLUMNS)
+        yield table
+        yield Static("", id="job-details", classes="details")
+
+    def refresh_data(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="jobs", exit_on_error=False)
+    def load(self) -> None:
+        envs = EnvStore(self.app.ge).list()
+        rows = list_jobs(self.app.ge, all_jobs=self.all_jobs, envs=envs)
+        ckpt_dirs = {e.name: e.ckpt_dir for e in envs}
+        self.app.call_from_thread(self.show, rows, ckpt_dirs)
+
+    def show(self, rows: list[JobRow], ckpt_dirs: dict[str, str]) -> None:
+        self.rows = {r.key: r for r in rows}
+        self.ckpt_dirs = ckpt_dirs
+        table = self.query_one(DataTable)
+        sync_rows(table, {r.key: row_of(r) for r in rows}, self.query_one(".filter", Input).value)
+        self.apply_sort()
+        self.app.loaded_ok()
+        self.show_details()
+
+    def apply_sort(self) -> None:
+        if self.sort_column is None:
+            return
+        table = self.query_one(DataTable)
+        column = list(table.columns)[self.sort_column]
+        index = self.sort_column
+        table.sort(column, key=lambda cell: sort_value(index, cell), reverse=self.sort_reverse)
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        """Click a column's header to sort by it; again to reverse."""
+        if self.sort_column == event.column_index:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_column, self.sort_reverse = event.column_index, False
+        self.apply_sort()
+
+    def selected(self) -> JobRow | None:
+        key = current_key(self.query_one(DataTable))
+        return self.rows.get(key) if key else None
+
+    def show_details(self) -> None:
+        row = self.selected()
+        panel = self.query_one("#job-details", Static)
+        if row is None:
+            panel.update("No checkpointing job." if not self.all_jobs else "No job.")
+            return
+        pairs = [("job", row.key), ("task dir", row.task_dir or "-")]
+        if row.manifest:
+            keys = ("engine", "host", "state", "started", "coordinator")
+            pairs += [
+                (k, json.dumps(row.manifest.get(k)).strip('"')) for k in keys if row.manifest.get(k)
+            ]
+        logs = job_actions.details(row, self.ckpt_dirs.get(row.env))
+        parts = [details_grid(pairs)]
+        for name, lines in logs.items():
+            if lines:
+                parts.append(Text(f"— {name}", style="bold"))
+                parts.append(Text("\n".join(lines)))
+        panel.update(Group(*parts))
+
+    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self.show_details()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "job-filter":
+            self.show(list(self.rows.values()), self.ckpt_dirs)
+
+    def action_toggle_all(self) -> None:
+        self.all_jobs = not self.all_jobs
+        self.app.notify("all jobs" if self.all_jobs else "checkpointing jobs only")
+        self.load()
+
+    def action_act(self, what: str) -> None:
+        row = self.selected()
+        if row is None:
+            return
+        verb = {"migrate": "Migrate", "suspend": "Suspend", "resume": "Resume", "delete": "Delete"}[
+            what
+        ]
+        command = {
+            "migrate": "qmod -sj",
+            "suspend": "qmod -sj",
+            "resume": "qmod -usj",
+            "delete": "qdel",
+        }
+        text = f"{command[what]} {job_actions.target(row)}\n{row.name} ({row.owner}), {row.state}"
+        self.app.push_screen(
+            ConfirmScreen(f"{verb} job {row.key}?", text, yes=verb),
+            lambda yes: yes and self.act(what, row),
+        )
+
+    @work(thread=True, group="writes", exit_on_error=False)
+    def act(self, what: str, row: JobRow) -> None:
+        message = getattr(job_actions, what)(self.app.ge, row)
+        self.app.call_from_thread(self.app.notify, message or f"{what}: {row.key}")
+        self.app.call_from_thread(self.load)
