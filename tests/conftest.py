@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 
 import pytest
@@ -57,7 +58,12 @@ def name_for(ge: GridEngine):
             for name in set(made) & set(attached):
                 store.detach(name, Target(queue.name, host))
     for name in made:
-        ge.qconf("-dckpt", name, check=False)
+        # a job deleted a moment ago may still hold the object for a few seconds
+        for _ in range(60):
+            result = ge.qconf("-dckpt", name, check=False)
+            if result.returncode == 0 or "referenced in job" not in result.message:
+                break
+            time.sleep(0.5)
 
 
 @pytest.fixture

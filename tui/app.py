@@ -19,11 +19,18 @@ from .components.dialogs import ErrorScreen, GotoScreen, HelpScreen
 from .components.environments import EnvironmentsView
 from .components.jobs import JobsView
 from .components.queues import QueuesView
+from .components.storage import StorageView
 from .config import Settings
 
-VIEWS = {"environments": EnvironmentsView, "queues": QueuesView, "jobs": JobsView}
+VIEWS = {
+    "environments": EnvironmentsView,
+    "queues": QueuesView,
+    "jobs": JobsView,
+    "storage": StorageView,
+}
 ALIASES = {"environments": "environments", "envs": "environments", "ckpt": "environments",
-           "queues": "queues", "q": "queues", "jobs": "jobs", "j": "jobs"}  # fmt: skip
+           "queues": "queues", "q": "queues", "jobs": "jobs", "j": "jobs",
+           "storage": "storage", "disk": "storage", "du": "storage"}  # fmt: skip
 
 
 class ViewCommands(Provider):
@@ -81,6 +88,7 @@ class QckptApp(App):
             yield EnvironmentsView(id="environments")
             yield QueuesView(id="queues")
             yield JobsView(id="jobs")
+            yield StorageView(id="storage")
         yield Footer()
 
     def on_mount(self) -> None:

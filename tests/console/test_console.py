@@ -41,7 +41,7 @@ async def select_row(app, pilot, key: str) -> None:
 def shown_text(widget) -> str:
     """What a widget shows, as plain text (its lines as rendered, joined)."""
     width = widget.content_region.width or 120
-    lines = widget.render_lines(Region(0, 0, width, widget.content_region.height or 20))
+    lines = widget.render_lines(Region(0, 0, width, max(widget.content_region.height, 30)))
     return "\n".join("".join(seg.text for seg in line).rstrip() for line in lines)
 
 
@@ -217,7 +217,7 @@ async def test_the_palette_offers_the_current_views_actions(ge):
         hits = [str(hit.text) async for hit in provider.search("attach")]
         assert hits == ["Attach"]
         hits = [str(hit.text) async for hit in provider.search("go to")]
-        assert hits == ["Go to environments", "Go to queues", "Go to jobs"]
+        assert hits == ["Go to environments", "Go to queues", "Go to jobs", "Go to storage"]
 
 
 async def test_question_mark_lists_the_keys_of_the_view(ge):

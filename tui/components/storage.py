@@ -1,0 +1,163 @@
+"""The Storage view: each ckpt_dir, its job directories, owners, orphans and growth."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Input, Label, Sparkline, Static
+
+from qckpt.backend import usage_history
+from qckpt.backend.storage import DirUsage, StorageScanner, known_job_ids, overview, remove_orphans
+
+from ..output import human
+from .dialogs import ConfirmScreen
+from .tables import current_key, details_grid, sync_rows
+from .view import View
+
+DIR_COLUMNS = ("CKPT_DIR", "ENVS", "USED", "JOBS", "ORPHANS", "FREE", "FS SIZE")
+TASK_COLUMNS = ("DIRECTORY", "OWNER", "SIZE", "GENS", "PARTIAL", "ORPHAN")
+
+
+def size_key(text: str) -> float:
+    units = {"B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+    try:
+        return float(text[:-1]) * units[text[-1]]
+    except (ValueError, KeyError, IndexError):
+        return -1
+
+
+class StorageView(View):
+    BINDINGS = [Binding("o", "clean_orphans", "Clean orphans", id="storage.orphans")]
+    CHANGES = ("clean_orphans",)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.scanner = StorageScanner()
+        self.dirs: dict[str, tuple[list[str], DirUsage]] = {}
+        self.sort_column = 2  # by size, largest first
+        self.sort_reverse = True
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="filter (esc clears)", id="storage-filter", classes="filter")
+        dirs = DataTable(id="dir-table", cursor_type="row", classes="dirs")
+        dirs.add_columns(*DIR_COLUMNS)
+        yield dirs
+        tasks = DataTable(id="task-table", cursor_type="row", zebra_stripes=True)
+        tasks.add_columns(*TASK_COLUMNS)
+        yield tasks
+        with Horizontal(classes="storage-bottom"):
+            yield Static("", id="owners", classes="details")
+            with Vertical(classes="growth"):
+                yield Label("used over time", id="growth-label")
+                yield Sparkline([], id="growth")
+
+    def refresh_data(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="storage", exit_on_error=False)
+    def load(self) -> None:
+        dirs = overview(self.app.ge, self.scanner)
+        for _names, usage in dirs:
+            if usage.exists:
+                usage_history.record(usage.ckpt_dir, usage.used)
+        self.app.call_from_thread(self.show, dirs)
+
+    def show(self, dirs: list[tuple[list[str], DirUsage]]) -> None:
+        self.dirs = {usage.ckpt_dir: (names, usage) for names, usage in dirs}
+        rows = {}
+        for names, usage in dirs:
+            free = human(usage.fs_free) if usage.exists else "missing"
+            size = human(usage.fs_total) if usage.exists else "-"
+            counts = [str(len(usage.tasks)), str(len(usage.orphans))]
+            rows[usage.ckpt_dir] = [
+                usage.ckpt_dir,
+                " ".join(names),
+                human(usage.used),
+                *counts,
+                free,
+                size,
+            ]
+        sync_rows(self.query_one("#dir-table", DataTable), rows)
+        self.show_dir()
+        self.app.loaded_ok()
+
+    def selected_dir(self) -> DirUsage | None:
+        key = current_key(self.query_one("#dir-table", DataTable))
+        return self.dirs[key][1] if key in self.dirs else None
+
+    def show_dir(self) -> None:
+        usage = self.selected_dir()
+        tasks = self.query_one("#task-table", DataTable)
+        rows = {}
+        if usage is not None:
+            for t in usage.tasks:
+                rows[t.name] = [t.name, t.owner, human(t.size), str(t.generations), str(t.partials),
+                                "orphan" if t.orphan else ""]  # fmt: skip
+        sync_rows(tasks, rows, self.query_one(".filter", Input).value)
+        self.apply_sort()
+        owners = usage.per_owner if usage else {}
+        pairs = [(owner, human(size)) for owner, size in owners.items()]
+        self.query_one("#owners", Static).update(
+            details_grid([("owner", "used"), *pairs]) if pairs else "No job directories."
+        )
+        values = usage_history.series(usage.ckpt_dir) if usage else []
+        chart = self.query_one("#growth", Sparkline)
+        chart.data = values[-120:] if len(values) > 1 else []
+        chart.display = len(values) > 1
+        if usage is None:
+            label = ""
+        elif len(values) > 1:
+            low = human(int(min(values)))
+            label = f"used over time: {len(values)} samples, {low} to {human(usage.used)}"
+        else:
+            label = f"used now {human(usage.used)}; the chart grows by a sample a minute while open"
+        self.query_one("#growth-label", Label).update(label)
+
+    def apply_sort(self) -> None:
+        table = self.query_one("#task-table", DataTable)
+        column = list(table.columns)[self.sort_column]
+        index = self.sort_column
+
+        def key(cell):
+            return (
+                size_key(str(cell)) if index == 2 else (int(cell) if index in (3, 4) else str(cell))
+            )
+
+        table.sort(column, key=key, reverse=self.sort_reverse)
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        if event.data_table.id != "task-table":
+            return
+        if self.sort_column == event.column_index:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_column, self.sort_reverse = event.column_index, False
+        self.apply_sort()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "dir-table":
+            self.show_dir()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "storage-filter":
+            self.show_dir()
+
+    def action_clean_orphans(self) -> None:
+        usage = self.selected_dir()
+        if usage is None or not usage.orphans:
+            self.app.notify("no orphaned job directories here")
+            return
+        listing = "\n".join(f"rm -r {usage.ckpt_dir}/{name}" for name in usage.orphans)
+        question = f"Remove {len(usage.orphans)} directories of jobs Grid Engine no longer knows?"
+        self.app.push_screen(
+            ConfirmScreen(question, listing, yes="Remove"),
+            lambda yes: yes and self.clean(usage.ckpt_dir, list(usage.orphans)),
+        )
+
+    @work(thread=True, group="writes", exit_on_error=False)
+    def clean(self, ckpt_dir: str, names: list[str]) -> None:
+        removed = remove_orphans(ckpt_dir, names, known_job_ids(self.app.ge))  # checked again
+        self.app.call_from_thread(self.app.notify, f"removed {len(removed)} directories")
+        self.app.call_from_thread(self.load)
