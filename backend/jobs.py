@@ -9,6 +9,7 @@ import os
 import re
 import time
 from dataclasses import asdict, dataclass, field
+from xml.etree import ElementTree
 
 from qckpt.hooks import layout
 
@@ -61,6 +62,53 @@ def parse_qstat_r(text: str) -> list[QstatJob]:
     return jobs
 
 
+# JB_checkpoint_attr bits (FACTS.md), in the order Grid Engine writes `when`.
+WHEN_BITS = (("x", 4), ("s", 2), ("m", 1), ("r", 16))
+NEVER = 8
+CHUNK = 500  # job ids per `qstat -j LIST -xml`
+
+
+def when_from_attr(attr: int) -> str:
+    if attr & NEVER:
+        return "n"
+    return "".join(letter for letter, bit in WHEN_BITS if attr & bit)
+
+
+def parse_job_xml(text: str) -> dict[str, tuple[str, int]]:
+    """`qstat -j LIST -xml`: job id -> (its own when, its qsub -c interval in seconds)."""
+    found: dict[str, tuple[str, int]] = {}
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError:
+        return found
+    for element in root.iter():
+        number = element.find("JB_job_number")
+        attr = element.find("JB_checkpoint_attr")
+        if number is None or attr is None or not (attr.text or "").isdigit():
+            continue
+        interval = element.findtext("JB_checkpoint_interval") or "0"
+        found[number.text or ""] = (
+            when_from_attr(int(attr.text)),
+            int(interval) if interval.isdigit() else 0,
+        )
+    return found
+
+
+class WhenCache:
+    """A job's when is copied at submit and never changes: ask once per job."""
+
+    def __init__(self) -> None:
+        self.known: dict[str, tuple[str, int]] = {}
+
+    def lookup(self, ge: GridEngine, job_ids: list[str]) -> dict[str, tuple[str, int]]:
+        missing = sorted({j for j in job_ids if j not in self.known}, key=int)
+        for start in range(0, len(missing), CHUNK):
+            chunk = missing[start : start + CHUNK]
+            result = ge.qstat("-j", ",".join(chunk), "-xml", check=False)
+            self.known.update(parse_job_xml(result.stdout))
+        return {j: self.known[j] for j in job_ids if j in self.known}
+
+
 @dataclass
 class JobRow:
     job_id: str
@@ -71,6 +119,7 @@ class JobRow:
     queue: str
     env: str
     when: str
+    interval: int = 0  # qsub -c, seconds (0: the queue's min_cpu_interval)
     last_checkpoint: str | None = None
     age_seconds: int | None = None
     generations: int = 0
@@ -128,15 +177,20 @@ def join_manifest(row: JobRow, ckpt_dir: str | None, now: float) -> JobRow:
 
 
 def list_jobs(
-    ge: GridEngine, all_jobs: bool = False, envs: list[CheckpointEnv] | None = None
+    ge: GridEngine,
+    all_jobs: bool = False,
+    envs: list[CheckpointEnv] | None = None,
+    when_cache: WhenCache | None = None,
 ) -> list[JobRow]:
-    """Jobs using a checkpoint environment (all jobs with all_jobs), newest data joined."""
+    """Jobs using a checkpoint environment (all jobs with all_jobs), newest data joined.
+
+    Two qstat calls at most: the listing, and `qstat -j` for jobs not seen before."""
     by_name = {e.name: e for e in (envs if envs is not None else EnvStore(ge).list())}
     now = time.time()
     rows = []
-    for job in parse_qstat_r(ge.qstat("-u", "*", "-r").stdout):
-        if not job.env and not all_jobs:
-            continue
+    listed = [j for j in parse_qstat_r(ge.qstat("-u", "*", "-r").stdout) if j.env or all_jobs]
+    own = (when_cache or WhenCache()).lookup(ge, [j.job_id for j in listed if j.env])
+    for job in listed:
         env = by_name.get(job.env)
         row = JobRow(
             job_id=job.job_id,
@@ -146,7 +200,8 @@ def list_jobs(
             state=job.state,
             queue=job.queue,
             env=job.env,
-            when=env.when if env else "",
+            when=own.get(job.job_id, (env.when if env else "", 0))[0],
+            interval=own.get(job.job_id, ("", 0))[1],
         )
         rows.append(join_manifest(row, env.ckpt_dir if env and job.env else None, now))
     return rows

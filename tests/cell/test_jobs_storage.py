@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from qckpt.backend.envs import EnvStore
+
 from tests.cell.jobs import checkpointing_queue, events_of, share_programs, submit, wait_until
 
 pytestmark = pytest.mark.cell
@@ -34,9 +36,11 @@ def test_jobs_and_storage_show_a_checkpointing_job(sandbox, name_for):
         os.makedirs(orphan, exist_ok=True)
         try:
             wait_until(lambda: "checkpoint" in events_of(sandbox.ckpt_dir, job), 60, "a checkpoint")
+            EnvStore(ge).edit(env, when="sm")  # a job keeps the when it was submitted with
             rows = json.loads(qckpt(sandbox, "jobs", "--json").stdout)
             row = next(r for r in rows if r["job_id"] == job)
             assert (row["env"], row["when"], row["owner"]) == (env, "xsmr", sandbox.user)
+            assert row["interval"] == 3
             assert row["generations"] >= 1 and row["last_checkpoint"] and row["age_seconds"] < 60
             assert row["task_dir"] == os.path.join(sandbox.ckpt_dir, f"{job}.1")
             assert job in qckpt(sandbox, "jobs").stdout

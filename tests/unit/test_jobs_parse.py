@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from qckpt.backend.jobs import parse_qstat_r, task_dir_for
+from qckpt.backend.jobs import parse_job_xml, parse_qstat_r, task_dir_for, when_from_attr
 
 DATA = Path(__file__).parent.parent / "data"
 
@@ -26,3 +26,13 @@ def test_a_pending_array_range_has_no_task_directory_yet():
     assert task_dir_for("85", "1-3:1", "/c") is None
     assert task_dir_for("85", "2", "/c") == "/c/85.2"
     assert task_dir_for("87", "", "/c") == "/c/87.1"
+
+
+def test_a_jobs_own_when_and_interval_come_from_qstat_j():
+    found = parse_job_xml((DATA / "qstat_j.xml").read_text())
+    assert found == {"115": ("xsr", 0), "116": ("xsr", 300), "117": ("", 0)}
+
+
+def test_when_bits():
+    assert when_from_attr(1 | 4) == "xm"
+    assert when_from_attr(8) == "n"

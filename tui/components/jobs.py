@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Input, Static
 
 from qckpt.backend import job_actions
 from qckpt.backend.envs import EnvStore
-from qckpt.backend.jobs import JobRow, list_jobs
+from qckpt.backend.jobs import JobRow, WhenCache, list_jobs
 
 from ..output import SPANS, UNITS, age, human
 from .dialogs import ConfirmScreen
@@ -65,6 +65,7 @@ class JobsView(View):
         self.rows: dict[str, JobRow] = {}
         self.ckpt_dirs: dict[str, str] = {}
         self.all_jobs = False
+        self.when_cache = WhenCache()
         self.sort_column: int | None = None
         self.sort_reverse = False
 
@@ -81,7 +82,7 @@ class JobsView(View):
     @work(thread=True, exclusive=True, group="jobs", exit_on_error=False)
     def load(self) -> None:
         envs = EnvStore(self.app.ge).list()
-        rows = list_jobs(self.app.ge, all_jobs=self.all_jobs, envs=envs)
+        rows = list_jobs(self.app.ge, all_jobs=self.all_jobs, envs=envs, when_cache=self.when_cache)
         ckpt_dirs = {e.name: e.ckpt_dir for e in envs}
         self.app.call_from_thread(self.show, rows, ckpt_dirs)
 
