@@ -1,8 +1,10 @@
 """ckpt_dir usage: per task directory, per owner, orphans, and the file system around it.
 
-Sizes are disk blocks as `du` counts them, each hard-linked inode once (DMTCP generations
-are hard links of the images). A rescan only walks task directories whose own mtime, or
-whose subdirectories' mtimes, changed since the last scan.
+Sizes are what `du -s` says, each hard-linked inode once (DMTCP generations are hard links
+of the images): one du run measures every new or changed task directory. A task
+directory's own mtime changes whenever the hooks write (a generation is created and
+renamed in it, a program replaces its state there), so a rescan lstat()s each task
+directory and measures only those whose mtime or inode changed.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-from dataclasses import asdict, dataclass, field
+import subprocess
+from dataclasses import asdict, dataclass, field, replace
 
 import psutil
 
@@ -67,19 +70,65 @@ def owner_name(uid: int, cache: dict[int, str] = {}) -> str:  # noqa: B006 (a de
     return cache[uid]
 
 
-def _signature(path: str) -> tuple:
-    """Changes when anything is added, removed or renamed in the task dir or its subdirs."""
-    parts = []
-    with os.scandir(path) as entries:
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                parts.append((entry.name, entry.stat(follow_symlinks=False).st_mtime_ns))
-    return (os.stat(path).st_mtime_ns, tuple(sorted(parts)))
+@dataclass
+class Measured:
+    size: int = 0
+    generations: int = 0
+    partials: int = 0
+
+
+def du_tasks(args: list[str], depth: int, tasks: set[str]) -> dict[str, Measured]:
+    """One `du -B1 --max-depth` run: each task dir's size, and from the subdirectories it
+    lists, its gen-N (complete, by the hooks' protocol) and gen-N.partial counts."""
+    try:
+        out = subprocess.run(
+            ["du", "-B1", f"--max-depth={depth}", "--", *args],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    found: dict[str, Measured] = {}
+    for line in out.splitlines():
+        size, _, path = line.partition("\t")
+        if not size.isdigit():
+            continue
+        if path in tasks:
+            found.setdefault(path, Measured()).size = int(size)
+            continue
+        parent, name = os.path.split(path)
+        if parent in tasks:
+            entry = found.setdefault(parent, Measured())
+            entry.generations += layout.gen_number(name) is not None
+            entry.partials += layout.partial_number(name) is not None
+    return found
+
+
+def measure(ckpt_dir: str, paths: list[str], whole: bool, chunk: int = 1000) -> dict[str, Measured]:
+    """Sizes and generation counts of task dirs: du over the whole ckpt_dir when most are
+    new (a first scan), else du over just these; a Python walk where du is missing."""
+    tasks = set(paths)
+    if whole:
+        found = du_tasks([ckpt_dir], 2, tasks)
+    else:
+        found = {}
+        for start in range(0, len(paths), chunk):
+            found.update(du_tasks(paths[start : start + chunk], 1, tasks))
+    for path in paths:
+        if path not in found or not found[path].size:
+            names = os.listdir(path) if os.path.isdir(path) else []
+            found[path] = Measured(
+                _walk_size(path),
+                sum(1 for n in names if layout.gen_number(n) is not None),
+                sum(1 for n in names if layout.partial_number(n) is not None),
+            )
+    return found
 
 
 def _walk_size(path: str) -> int:
     seen: set[tuple[int, int]] = set()
-    total = 0
+    total = os.lstat(path).st_blocks * 512
     stack = [path]
     while stack:
         folder = stack.pop()
@@ -104,7 +153,7 @@ def _walk_size(path: str) -> int:
 
 class StorageScanner:
     def __init__(self) -> None:
-        self.cache: dict[str, tuple[tuple, TaskUsage]] = {}
+        self.cache: dict[str, tuple[tuple[int, int], TaskUsage]] = {}
 
     def scan(self, ckpt_dir: str, known_jobs: set[int] | None = None) -> DirUsage:
         """Usage of one ckpt_dir; with known_jobs, task dirs of other jobs are orphans."""
@@ -112,40 +161,45 @@ class StorageScanner:
             return DirUsage(ckpt_dir, exists=False)
         disk = psutil.disk_usage(ckpt_dir)
         usage = DirUsage(ckpt_dir, exists=True, fs_total=disk.total, fs_free=disk.free)
+        current: dict[str, tuple[tuple[int, int], int, str]] = {}
         with os.scandir(ckpt_dir) as entries:
-            dirs = [e for e in entries if e.is_dir(follow_symlinks=False)]
-        for entry in dirs:
-            task = self._task(entry)
-            if task is None:
-                continue
+            for entry in entries:
+                if not entry.is_dir(follow_symlinks=False):
+                    continue
+                st = entry.stat(follow_symlinks=False)
+                current[entry.path] = ((st.st_ino, st.st_mtime_ns), st.st_uid, entry.name)
+        changed = [p for p, (sig, _uid, _name) in current.items() if self._stale(p, sig)]
+        whole = len(changed) > 100 and len(changed) > len(current) // 2
+        measured = measure(ckpt_dir, changed, whole) if changed else {}
+        for path in changed:
+            signature, uid, name = current[path]
+            self.cache[path] = (signature, self._task(name, uid, measured[path]))
+        for path in [p for p in self.cache if p.startswith(ckpt_dir + os.sep) and p not in current]:
+            del self.cache[path]
+        for path in current:
+            task = replace(self.cache[path][1])
             task.orphan = known_jobs is not None and task.job_id not in known_jobs
             usage.tasks.append(task)
         usage.tasks.sort(key=lambda t: -t.size)
         usage.used = sum(t.size for t in usage.tasks)
         return usage
 
-    def _task(self, entry: os.DirEntry) -> TaskUsage | None:
-        base = entry.name.split(".stale-")[0]
-        parsed = layout.parse_task_dir_name(base)
-        try:
-            signature = _signature(entry.path)
-        except OSError:
-            return None
-        cached = self.cache.get(entry.path)
-        if cached and cached[0] == signature:
-            return TaskUsage(**asdict(cached[1]))
-        names = os.listdir(entry.path)
-        task = TaskUsage(
-            name=entry.name,
+    def _stale(self, path: str, signature: tuple[int, int]) -> bool:
+        cached = self.cache.get(path)
+        return cached is None or cached[0] != signature
+
+    @staticmethod
+    def _task(name: str, uid: int, measured: Measured) -> TaskUsage:
+        parsed = layout.parse_task_dir_name(name.split(".stale-")[0])
+        return TaskUsage(
+            name=name,
             job_id=parsed[0] if parsed else None,
             task=parsed[1] if parsed else None,
-            owner=owner_name(entry.stat(follow_symlinks=False).st_uid),
-            size=_walk_size(entry.path),
-            generations=len(layout.complete_generations(entry.path)),
-            partials=sum(1 for n in names if layout.partial_number(n) is not None),
+            owner=owner_name(uid),
+            size=measured.size,
+            generations=measured.generations,
+            partials=measured.partials,
         )
-        self.cache[entry.path] = (signature, task)
-        return TaskUsage(**asdict(task))
 
 
 def remove_orphans(ckpt_dir: str, names: list[str], known_jobs: set[int]) -> list[str]:
