@@ -109,6 +109,22 @@ class WhenCache:
         return {j: self.known[j] for j in job_ids if j in self.known}
 
 
+class EnvCache:
+    """Checkpoint environments for a live view: they change rarely and cost one qconf each,
+    so they are read again at most every `ttl` seconds (or when forced)."""
+
+    def __init__(self, ttl: float = 60.0) -> None:
+        self.ttl = ttl
+        self.envs: list[CheckpointEnv] | None = None
+        self.read_at = 0.0
+
+    def get(self, ge: GridEngine, force: bool = False) -> list[CheckpointEnv]:
+        if force or self.envs is None or time.monotonic() - self.read_at > self.ttl:
+            self.envs = EnvStore(ge).list()
+            self.read_at = time.monotonic()
+        return self.envs
+
+
 @dataclass
 class JobRow:
     job_id: str

@@ -192,7 +192,7 @@ class QckptApp(App):
         self.push_screen(HelpScreen(rows))
 
     def action_refresh(self) -> None:
-        self.refresh_view()
+        self.current_view().refresh_data(force=True)  # a manual refresh reads everything again
 
     def action_pause(self) -> None:
         self.paused = not self.paused

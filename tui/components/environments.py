@@ -55,7 +55,7 @@ class EnvironmentsView(View):
         return EnvStore(self.app.ge)
 
     # -- reading -----------------------------------------------------------------
-    def refresh_data(self) -> None:
+    def refresh_data(self, force: bool = False) -> None:
         self.load()
 
     @work(thread=True, exclusive=True, group="environments", exit_on_error=False)

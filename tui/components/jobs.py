@@ -12,8 +12,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
 from qckpt.backend import job_actions
-from qckpt.backend.envs import EnvStore
-from qckpt.backend.jobs import JobRow, WhenCache, list_jobs
+from qckpt.backend.jobs import EnvCache, JobRow, WhenCache, list_jobs
 
 from ..output import SPANS, UNITS, age, human
 from .dialogs import ConfirmScreen
@@ -66,6 +65,8 @@ class JobsView(View):
         self.ckpt_dirs: dict[str, str] = {}
         self.all_jobs = False
         self.when_cache = WhenCache()
+        self.env_cache = EnvCache()
+        self.force_envs = False
         self.sort_column: int | None = None
         self.sort_reverse = False
 
@@ -76,12 +77,14 @@ class JobsView(View):
         yield table
         yield Static("", id="job-details", classes="details")
 
-    def refresh_data(self) -> None:
+    def refresh_data(self, force: bool = False) -> None:
+        self.force_envs = self.force_envs or force
         self.load()
 
     @work(thread=True, exclusive=True, group="jobs", exit_on_error=False)
     def load(self) -> None:
-        envs = EnvStore(self.app.ge).list()
+        envs = self.env_cache.get(self.app.ge, force=self.force_envs)
+        self.force_envs = False
         rows = list_jobs(self.app.ge, all_jobs=self.all_jobs, envs=envs, when_cache=self.when_cache)
         ckpt_dirs = {e.name: e.ckpt_dir for e in envs}
         self.app.call_from_thread(self.show, rows, ckpt_dirs)

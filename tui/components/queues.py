@@ -60,7 +60,7 @@ class QueuesView(View):
     def store(self) -> QueueStore:
         return QueueStore(self.app.ge)
 
-    def refresh_data(self) -> None:
+    def refresh_data(self, force: bool = False) -> None:
         self.load()
 
     @work(thread=True, exclusive=True, group="queues", exit_on_error=False)

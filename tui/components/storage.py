@@ -53,7 +53,7 @@ class StorageView(View):
                 yield Label("used over time", id="growth-label")
                 yield Sparkline([], id="growth")
 
-    def refresh_data(self) -> None:
+    def refresh_data(self, force: bool = False) -> None:
         self.load()
 
     @work(thread=True, exclusive=True, group="storage", exit_on_error=False)

@@ -16,5 +16,6 @@ class View(Vertical):
         # Worker.StateChanged does not bubble: every error meets in the app's one handler.
         self.app.worker_changed(event)
 
-    def refresh_data(self) -> None:
+    def refresh_data(self, force: bool = False) -> None:
+        """Load the view's data again (force: also what is cached for a while)."""
         raise NotImplementedError

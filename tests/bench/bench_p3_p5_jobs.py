@@ -1,0 +1,113 @@
+"""P3: one jobs refresh at 10,000 jobs vs qstat's own time, in the same run (goal <= 1.3x).
+P5: first paint of the console vs a minimal Textual app (goal <= 1.5x), and resident
+memory with 10,000 jobs in the Jobs view (goal <= 150 MB).
+
+Needs the sandbox cell; submits held jobs (as its job user) up to COUNT, and removes them
+afterwards. Run: python -m tests.bench.bench_p3_p5_jobs [COUNT]
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+from qckpt.backend.envs import EnvStore
+from qckpt.backend.jobs import EnvCache, WhenCache, list_jobs, parse_qstat_r
+from qckpt.backend.sandbox import Sandbox
+from tests.bad_inputs import valid_env
+
+ENV = "bench-p3"
+PAINT = """
+import sys, time
+started = time.perf_counter()
+from textual.app import App
+from textual.widgets import Static
+{import_line}
+class Minimal(App):
+    def compose(self):
+        yield Static("hello")
+app = {make_app}
+def painted():
+    print(f"{{time.perf_counter() - started:.4f}}", flush=True)
+    app.exit()
+app.call_after_refresh(painted)
+app.run(headless=True)
+"""
+
+
+def submit_held(sandbox: Sandbox, count: int) -> None:
+    ge = sandbox.ge(timeout=120)
+    have = sum(1 for j in parse_qstat_r(ge.qstat("-u", "*", "-r").stdout) if j.env == ENV)
+    script = "".join(
+        f"qsub -h -ckpt {ENV} -b y -o /dev/null -N b{i} /bin/true >/dev/null\n"
+        for i in range(have, count)
+    )
+    if script:
+        ge.run(["/bin/sh", "-s"], input=script, user=sandbox.user, cwd="/tmp")
+
+
+def timed(call, runs: int = 3) -> list[float]:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def paint_time(make_app: str, import_line: str, env: dict) -> float:
+    code = PAINT.format(make_app=make_app, import_line=import_line)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    sandbox = Sandbox.from_environment()
+    ge = sandbox.ge(timeout=120)
+    envs = EnvStore(ge)
+    if ENV not in envs.names():
+        envs.add(valid_env(ENV))
+    try:
+        started = time.perf_counter()
+        submit_held(sandbox, count)
+        print(f"(submitted held jobs up to {count} in {time.perf_counter() - started:.0f} s)")
+        qstat = timed(lambda: ge.qstat("-u", "*", "-r"))
+        # as the Jobs view refreshes: its first refresh learned every job's when, and it reads
+        # the environments again once a minute
+        cache, env_cache = WhenCache(), EnvCache()
+        list_jobs(ge, envs=env_cache.get(ge), when_cache=cache)
+        refresh = timed(lambda: list_jobs(ge, envs=env_cache.get(ge), when_cache=cache))
+        rows = len(list_jobs(ge, envs=env_cache.get(ge), when_cache=cache))
+        ratio = statistics.median(refresh) / statistics.median(qstat)
+        print(f"P3 jobs listed: {rows}")
+        print(f"P3 qstat -u '*' -r: median {statistics.median(qstat):.3f} s")
+        median = statistics.median(refresh)
+        print(f"P3 one refresh:     median {median:.3f} s ({ratio:.2f}x, goal <= 1.3x)")
+
+        env = dict(os.environ, **sandbox.env())
+        minimal = statistics.median([paint_time("Minimal()", "", env) for _ in range(3)])
+        ours = statistics.median(
+            [paint_time("QckptApp()", "from qckpt.tui.app import QckptApp", env) for _ in range(3)]
+        )
+        ratio = ours / minimal
+        print(f"P5 first paint: minimal app {minimal:.3f} s, qckpt {ours:.3f} s", end=" ")
+        print(f"({ratio:.2f}x, goal <= 1.5x)")
+        rss = subprocess.run(
+            [sys.executable, "-m", "tests.bench.rss_jobs_view"], capture_output=True, text=True,
+            env=env, timeout=600,
+        ).stdout.strip()  # fmt: skip
+        print(f"P5 resident memory with the Jobs view at {rows} jobs: {rss} (goal <= 150 MB)")
+    finally:
+        ge.run(["qdel", "-u", sandbox.user, "*"], check=False)
+        time.sleep(2)
+        ge.qconf("-dckpt", ENV, check=False)
+
+
+if __name__ == "__main__":
+    main()
