@@ -166,7 +166,7 @@ class QckptApp(App):
     def switch_view(self, name: str) -> None:
         self.query_one("#views", ContentSwitcher).current = name
         self.current_view().query_one("DataTable").focus()
-        self.refresh_view()
+        self.current_view().refresh_data(force=True)
         self.refresh_bindings()
 
     def action_goto(self) -> None:
