@@ -171,12 +171,27 @@ def age(stamp: str | None, now: float) -> int | None:
         return None
 
 
-def join_manifest(row: JobRow, ckpt_dir: str | None, now: float) -> JobRow:
-    """Add what the hooks know (manifest.json) to what Grid Engine knows."""
+def task_dirs(ckpt_dir: str, cache: dict[str, set[str]]) -> set[str]:
+    """The task directory names in a ckpt_dir, listed once per listing of jobs."""
+    if ckpt_dir not in cache:
+        try:
+            cache[ckpt_dir] = set(os.listdir(ckpt_dir))
+        except OSError:
+            cache[ckpt_dir] = set()
+    return cache[ckpt_dir]
+
+
+def join_manifest(
+    row: JobRow, ckpt_dir: str | None, now: float, listed: dict[str, set[str]] | None = None
+) -> JobRow:
+    """Add what the hooks know (manifest.json) to what Grid Engine knows. With `listed`, only
+    directories that exist are read (a pending job has none: no failing open per job)."""
     row.task_dir = task_dir_for(row.job_id, row.task, ckpt_dir)
-    manifest = (
-        layout.read_json(os.path.join(row.task_dir, layout.MANIFEST)) if row.task_dir else None
-    )
+    if row.task_dir is None or ckpt_dir is None:
+        return row
+    if listed is not None and os.path.basename(row.task_dir) not in task_dirs(ckpt_dir, listed):
+        return row
+    manifest = layout.read_json(os.path.join(row.task_dir, layout.MANIFEST))
     if not manifest:
         return row
     row.manifest = manifest
@@ -206,6 +221,7 @@ def list_jobs(
     rows = []
     listed = [j for j in parse_qstat_r(ge.qstat("-u", "*", "-r").stdout) if j.env or all_jobs]
     own = (when_cache or WhenCache()).lookup(ge, [j.job_id for j in listed if j.env])
+    dirs: dict[str, set[str]] = {}
     for job in listed:
         env = by_name.get(job.env)
         row = JobRow(
@@ -219,5 +235,5 @@ def list_jobs(
             when=own.get(job.job_id, (env.when if env else "", 0))[0],
             interval=own.get(job.job_id, ("", 0))[1],
         )
-        rows.append(join_manifest(row, env.ckpt_dir if env and job.env else None, now))
+        rows.append(join_manifest(row, env.ckpt_dir if env and job.env else None, now, dirs))
     return rows
