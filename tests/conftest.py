@@ -72,7 +72,9 @@ def test_queue(sandbox: Sandbox, ge: GridEngine):
     name = f"q{uuid.uuid4().hex[:8]}"
     sandbox.add_queue(name)
     yield name
-    ge.qconf("-dq", name, check=False)
+    from tests.cell.jobs import delete_queue
+
+    delete_queue(ge, name)
 
 
 def error_of(call) -> QckptError:

@@ -118,4 +118,13 @@ def checkpointing_queue(sandbox: Sandbox, env_name: str, template: str, **option
         queues.set(Target(queue), {"min_cpu_interval": "00:00:03"})
         yield queue
     finally:
-        ge.qconf("-dq", queue, check=False)
+        delete_queue(ge, queue)
+
+
+def delete_queue(ge: GridEngine, queue: str) -> None:
+    """qconf -dq, waiting for jobs deleted a moment ago to leave the queue."""
+    for _ in range(60):
+        result = ge.qconf("-dq", queue, check=False)
+        if result.returncode == 0 or "does not exist" in result.message:
+            return
+        time.sleep(0.5)

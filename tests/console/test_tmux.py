@@ -48,6 +48,8 @@ def test_qckpt_in_a_terminal(sandbox, envs, name_for, test_queue):
         subprocess.run(["tmux", "send-keys", "-t", session, ":"], check=True)
         wait_for(session, "view name")
         subprocess.run(["tmux", "send-keys", "-t", session, "queues", "Enter"], check=True)
+        wait_for(session, "CKPT_LIST")
+        subprocess.run(["tmux", "send-keys", "-t", session, "/", test_queue], check=True)
         shown = wait_for(session, test_queue)
         assert "QUEUE" in shown and "CKPT_LIST" in shown
         subprocess.run(["tmux", "send-keys", "-t", session, "C-q"], check=True)
