@@ -3,6 +3,7 @@
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 
 def test_no_generic_top_level_names_are_importable_outside_the_source_tree(tmp_path):
@@ -18,7 +19,7 @@ def test_no_generic_top_level_names_are_importable_outside_the_source_tree(tmp_p
 
 
 def test_console_script_is_installed():
-    path = shutil.which("qckpt") or str(__import__("pathlib").Path(sys.executable).parent / "qckpt")
+    path = shutil.which("qckpt") or str(Path(sys.executable).parent / "qckpt")
     out = subprocess.run([path, "--help"], capture_output=True, text=True)
     assert out.returncode == 0
     assert "sandbox" in out.stdout and "queue" in out.stdout
