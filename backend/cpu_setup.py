@@ -6,9 +6,6 @@ back. Host values come from the hooks' load sensor or are set here per host.
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 from qckpt.hooks import cpu
 
 from .gridengine import GridEngine
@@ -33,14 +30,7 @@ def ensure_complexes(ge: GridEngine) -> list[str]:
     if not missing:
         return []
     text = current.rstrip("\n") + "\n" + "\n".join(missing.values()) + "\n"
-    fd, path = tempfile.mkstemp(prefix="qckpt-complexes-")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.chmod(path, 0o644)
-        ge.qconf("-Mc", path)
-    finally:
-        os.unlink(path)
+    ge.qconf_file("-Mc", text)
     return sorted(missing)
 
 

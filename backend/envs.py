@@ -6,9 +6,6 @@ validated first and read back after.
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 from .checkpoint import CheckpointEnv
 from .errors import ChangedOnCell, FieldError, NotFound, ReadBackMismatch, ValidationFailed
 from .gridengine import GridEngine
@@ -42,7 +39,7 @@ class EnvStore:
 
     def add(self, env: CheckpointEnv) -> CheckpointEnv:
         env = _checked(env)
-        self._write("-Ackpt", env)
+        self.ge.qconf_file("-Ackpt", env.to_text())
         return self._read_back(env)
 
     def modify(self, env: CheckpointEnv, loaded: CheckpointEnv) -> CheckpointEnv:
@@ -56,7 +53,7 @@ class EnvStore:
         changed = loaded.diff(current)
         if changed:
             raise ChangedOnCell(env.name, changed)
-        self._write("-Mckpt", env)
+        self.ge.qconf_file("-Mckpt", env.to_text())
         return self._read_back(env)
 
     def edit(self, name: str, **changes: str) -> CheckpointEnv:
@@ -73,16 +70,6 @@ class EnvStore:
     def clone(self, source: str, target: str) -> CheckpointEnv:
         original = self.get(source)
         return self.add(original.with_changes(name=target))
-
-    def _write(self, option: str, env: CheckpointEnv) -> None:
-        fd, path = tempfile.mkstemp(prefix="qckpt-ckpt-", suffix=".conf")
-        try:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(env.to_text())
-            os.chmod(path, 0o644)
-            self.ge.qconf(option, path)
-        finally:
-            os.unlink(path)
 
     def _read_back(self, written: CheckpointEnv) -> CheckpointEnv:
         stored = self.get(written.name)

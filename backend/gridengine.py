@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import pwd
 import subprocess
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -135,6 +136,18 @@ class GridEngine:
 
     def qconf(self, *args: str, check: bool = True) -> Result:
         return self.run(["qconf", *args], check=check)
+
+    def qconf_file(self, option: str, text: str, name: str | None = None) -> Result:
+        """qconf OPTION FILE (-Ackpt, -Mckpt, -Aq, -Mc, -Msconf, -Mconf) with text in a
+        temporary file, never an editor. `name`: the file's own name, for -Mconf, which takes
+        the configuration's name from it."""
+        with tempfile.TemporaryDirectory(prefix="qckpt-") as folder:
+            os.chmod(folder, 0o755)  # qconf may run as another user (GridEngine.user)
+            path = os.path.join(folder, name or "object")
+            with open(path, "w") as handle:
+                handle.write(text)
+            os.chmod(path, 0o644)
+            return self.qconf(option, path)
 
     def qstat(self, *args: str, check: bool = True) -> Result:
         return self.run(["qstat", *args], check=check)

@@ -15,7 +15,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
 
@@ -265,7 +264,7 @@ class Sandbox:
         if all(dict(pairs).get(k) == v for k, v in wanted.items()):
             return
         pairs = [(k, wanted.get(k, v)) for k, v in pairs]
-        self._qconf_file(ge, "-Msconf", format_fields(pairs, 34))
+        ge.qconf_file("-Msconf", format_fields(pairs, 34))
 
     def _fast_load_reports(self, ge: GridEngine) -> None:
         """execd reports every 5 s instead of 40 s (a restarted qmaster sees hosts quickly);
@@ -279,12 +278,7 @@ class Sandbox:
         if all(dict(pairs).get(k) == v for k, v in wanted.items()):
             return
         pairs = [(k, wanted.get(k, v)) for k, v in pairs]
-        with tempfile.TemporaryDirectory(prefix="qckpt-sandbox-") as folder:
-            path = os.path.join(folder, "global")  # -Mconf takes the name from the file
-            with open(path, "w") as handle:
-                handle.write(format_fields(pairs, 29))
-            os.chmod(folder, 0o755)
-            ge.qconf("-Mconf", path)
+        ge.qconf_file("-Mconf", format_fields(pairs, 29), name="global")
 
     def add_queue(self, name: str, host: str | None = None) -> None:
         """Add a batch queue on this host (or host) with Grid Engine's usual defaults."""
@@ -331,17 +325,7 @@ class Sandbox:
             for p in "sh"
         ]
         # fmt: skip
-        self._qconf_file(ge, "-Aq", format_fields(fields, 22))
-
-    def _qconf_file(self, ge: GridEngine, option: str, text: str) -> None:
-        fd, path = tempfile.mkstemp(prefix="qckpt-sandbox-")
-        try:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(text)
-            os.chmod(path, 0o644)
-            ge.qconf(option, path)
-        finally:
-            os.unlink(path)
+        ge.qconf_file("-Aq", format_fields(fields, 22))
 
     def _write_admin_file(self, path: str, text: str) -> None:
         admin = pwd.getpwnam(self.admin)
