@@ -11,6 +11,7 @@ from qckpt.backend.errors import FieldError, QckptError, ValidationFailed
 from qckpt.backend.templates import TEMPLATES, from_template
 
 from .output import print_json, print_table
+from .rows import ENV_COLUMNS, env_cells
 
 # qconf field -> command-line flag (ckpt_name is the positional NAME).
 FLAGS = {qname: "--" + qname.replace("_", "-") for qname in FIELD_NAMES if qname != "ckpt_name"}
@@ -70,11 +71,6 @@ def _given(args: argparse.Namespace) -> dict[str, str]:
     return {FIELD_NAMES[q]: getattr(args, q) for q in FLAGS if getattr(args, q) is not None}
 
 
-def commands_set(env: CheckpointEnv) -> str:
-    short = [c.split("_")[0] for c in COMMAND_FIELDS if env.as_dict()[c].upper() != "NONE"]
-    return ",".join(short) or "-"
-
-
 def env_json(env: CheckpointEnv) -> dict:
     data: dict = env.as_dict()
     if env.extra:
@@ -90,8 +86,7 @@ def cmd_list(args: argparse.Namespace, store: EnvStore) -> int:
     if not envs:
         print("no checkpoint environments")
         return 0
-    rows = [[e.name, e.interface, e.when, e.signal, commands_set(e), e.ckpt_dir] for e in envs]
-    print_table(["NAME", "INTERFACE", "WHEN", "SIGNAL", "COMMANDS", "CKPT_DIR"], rows)
+    print_table(list(ENV_COLUMNS), [env_cells(e) for e in envs])
     return 0
 
 

@@ -9,7 +9,8 @@ from qckpt.backend.jobs import list_jobs
 from qckpt.backend.storage import known_job_ids, overview, remove_orphans
 
 from .cli_envs import confirm
-from .output import age, human, print_json, print_table
+from .output import human, print_json, print_table
+from .rows import JOB_COLUMNS, job_cells
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,15 +33,8 @@ def cmd_jobs(args: argparse.Namespace, ge: GridEngine) -> int:
     if not rows:
         print("no checkpointing jobs" if not args.all else "no jobs")
         return 0
-    table = [
-        [r.key, r.name, r.owner, r.state, r.queue or "-", r.env or "-", r.when or "-",
-         age(r.age_seconds), str(r.generations), human(r.size), str(r.restarts),
-         (r.last_error or "")[:40]]
-        for r in rows
-    ]  # fmt: skip
-    headers = ["JOB", "NAME", "OWNER", "STATE", "QUEUE", "ENV", "WHEN", "LAST", "GENS", "SIZE",
-               "RESTARTS", "LAST ERROR"]  # fmt: skip
-    print_table(headers, table)
+    table = [job_cells(r, error_width=40) for r in rows]
+    print_table(list(JOB_COLUMNS), table)
     return 0
 
 

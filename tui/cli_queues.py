@@ -6,11 +6,10 @@ import argparse
 
 from qckpt.backend.errors import FieldError, ValidationFailed
 from qckpt.backend.qconf_format import split_list
-from qckpt.backend.queues import SETTABLE, Queue, QueueStore, Target
+from qckpt.backend.queues import SETTABLE, QueueStore, Target
 
 from .output import print_json, print_table
-
-COLUMNS = ("slots", "ckpt_list", "starter_method", "min_cpu_interval", "suspend_thresholds")
+from .rows import QUEUE_COLUMNS, queue_rows
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,17 +38,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=cmd_set)
 
 
-def rows_of(queue: Queue) -> list[list[str]]:
-    rows = [[queue.name, " ".join(queue.hosts)] + [queue.value(c) for c in COLUMNS]]
-    for host in queue.override_hosts():
-        row = [f"{queue.name}@{host}", host]
-        for column in COLUMNS:
-            own = queue.attrs[column].overrides.get(host)
-            row.append(own if own is not None else "(" + queue.value(column) + ")")
-        rows.append(row)
-    return rows
-
-
 def cmd_list(args: argparse.Namespace, store: QueueStore) -> int:
     queues = store.list()
     if args.json:
@@ -58,8 +46,8 @@ def cmd_list(args: argparse.Namespace, store: QueueStore) -> int:
     if not queues:
         print("no cluster queues")
         return 0
-    rows = [row for q in queues for row in rows_of(q)]
-    print_table(["QUEUE", "HOSTS", "SLOTS", "CKPT_LIST", "STARTER", "MIN_CPU", "SUSPEND_THR"], rows)
+    rows = [row for q in queues for row in queue_rows(q).values()]
+    print_table(list(QUEUE_COLUMNS), rows)
     if any(q.override_hosts() for q in queues):
         print("(values in parentheses are inherited from the queue)")
     return 0

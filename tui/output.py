@@ -44,3 +44,11 @@ def age(seconds: int | None) -> str:
         if seconds >= SPANS[unit]:
             return f"{seconds // SPANS[unit]}{unit}"
     return f"{seconds}s"
+
+
+def parse_size(text: str) -> float | None:
+    """The inverse of human(): "1.5M" -> bytes; None when it is not a size."""
+    try:
+        return float(text[:-1]) * UNITS[text[-1]]
+    except (ValueError, KeyError, IndexError):
+        return None

@@ -7,25 +7,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
-from qckpt.backend.checkpoint import COMMAND_FIELDS, CheckpointEnv
+from qckpt.backend.checkpoint import CheckpointEnv
 from qckpt.backend.envs import EnvStore
 from qckpt.backend.errors import ChangedOnCell
 
+from ..rows import ENV_COLUMNS, env_cells
 from .dialogs import ConfirmScreen, ValueScreen
 from .env_form import EnvFormScreen
 from .tables import current_key, details_grid, sync_rows
 from .view import View
-
-COLUMNS = ("NAME", "INTERFACE", "WHEN", "SIGNAL", "COMMANDS", "CKPT_DIR")
-
-
-def commands_set(env: CheckpointEnv) -> str:
-    short = [c.split("_")[0] for c in COMMAND_FIELDS if env.as_dict()[c].upper() != "NONE"]
-    return ",".join(short) or "-"
-
-
-def row_of(env: CheckpointEnv) -> list[str]:
-    return [env.name, env.interface, env.when, env.signal, commands_set(env), env.ckpt_dir]
 
 
 class EnvironmentsView(View):
@@ -46,7 +36,7 @@ class EnvironmentsView(View):
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter (esc clears)", id="env-filter", classes="filter")
         table = DataTable(id="env-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns(*COLUMNS)
+        table.add_columns(*ENV_COLUMNS)
         yield table
         yield Static("", id="env-details", classes="details")
 
@@ -67,7 +57,7 @@ class EnvironmentsView(View):
         self.envs = {e.name: e for e in envs}
         table = self.query_one(DataTable)
         text_filter = self.query_one("#env-filter", Input).value
-        sync_rows(table, {e.name: row_of(e) for e in envs}, text_filter)
+        sync_rows(table, {e.name: env_cells(e) for e in envs}, text_filter)
         self.app.loaded_ok()
         self.show_details()
 

@@ -14,13 +14,11 @@ from textual.widgets import DataTable, Input, Static
 from qckpt.backend import job_actions
 from qckpt.backend.jobs import EnvCache, JobRow, WhenCache, list_jobs
 
-from ..output import SPANS, UNITS, age, human
+from ..output import SPANS, parse_size
+from ..rows import JOB_COLUMNS, job_cells
 from .dialogs import ConfirmScreen
 from .tables import current_key, details_grid, sync_rows
 from .view import View
-
-COLUMNS = ("JOB", "NAME", "OWNER", "STATE", "QUEUE", "ENV", "WHEN", "LAST", "GENS", "SIZE",
-           "RESTARTS", "LAST ERROR")  # fmt: skip
 
 
 def sort_value(column: int, cell: str):
@@ -32,19 +30,14 @@ def sort_value(column: int, cell: str):
             return (0, int(job), int(task) if task.isdigit() else 0)
         if column == 7:
             return (0, float(text[:-1]) * SPANS[text[-1]]) if text != "-" else (1, 0)
-        if column == 9:
-            return (0, float(text[:-1]) * UNITS[text[-1]])
+        size = parse_size(text) if column == 9 else None
+        if size is not None:
+            return (0, size)
         if column in (8, 10):
             return (0, int(text))
     except (ValueError, KeyError):
         pass
     return (0, text.lower())
-
-
-def row_of(row: JobRow) -> list[str]:
-    return [row.key, row.name, row.owner, row.state, row.queue or "-", row.env or "-",
-            row.when or "-", age(row.age_seconds), str(row.generations), human(row.size),
-            str(row.restarts), (row.last_error or "")[:60]]  # fmt: skip
 
 
 class JobsView(View):
@@ -73,7 +66,7 @@ class JobsView(View):
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter (esc clears)", id="job-filter", classes="filter")
         table = DataTable(id="job-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns(*COLUMNS)
+        table.add_columns(*JOB_COLUMNS)
         yield table
         yield Static("", id="job-details", classes="details")
 
@@ -93,7 +86,9 @@ class JobsView(View):
         self.rows = {r.key: r for r in rows}
         self.ckpt_dirs = ckpt_dirs
         table = self.query_one(DataTable)
-        sync_rows(table, {r.key: row_of(r) for r in rows}, self.query_one(".filter", Input).value)
+        sync_rows(
+            table, {r.key: job_cells(r) for r in rows}, self.query_one(".filter", Input).value
+        )
         self.apply_sort()
         self.app.loaded_ok()
         self.show_details()

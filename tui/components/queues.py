@@ -13,23 +13,10 @@ from qckpt.backend.envs import EnvStore
 from qckpt.backend.qconf_format import split_list
 from qckpt.backend.queues import Queue, QueueStore, Target, check_setting
 
+from ..rows import QUEUE_ATTRS, QUEUE_COLUMNS, queue_rows
 from .dialogs import ValueScreen
 from .tables import current_key, details_grid, sync_rows
 from .view import View
-
-COLUMNS = ("QUEUE", "HOSTS", "SLOTS", "CKPT_LIST", "STARTER", "MIN_CPU", "SUSPEND_THR")
-ATTRS = ("slots", "ckpt_list", "starter_method", "min_cpu_interval", "suspend_thresholds")
-
-
-def rows_of(queue: Queue) -> dict[str, list[str]]:
-    rows = {queue.name: [queue.name, " ".join(queue.hosts)] + [queue.value(a) for a in ATTRS]}
-    for host in queue.override_hosts():
-        row = [f"{queue.name}@{host}", host]
-        for attr in ATTRS:
-            own = queue.attrs[attr].overrides.get(host)
-            row.append(own if own is not None else f"({queue.value(attr)})")
-        rows[f"{queue.name}@{host}"] = row
-    return rows
 
 
 class QueuesView(View):
@@ -52,7 +39,7 @@ class QueuesView(View):
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter (esc clears)", id="queue-filter", classes="filter")
         table = DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns(*COLUMNS)
+        table.add_columns(*QUEUE_COLUMNS)
         yield table
         yield Static("", id="queue-details", classes="details")
 
@@ -74,7 +61,7 @@ class QueuesView(View):
         self.env_names = env_names
         rows: dict[str, list[str]] = {}
         for queue in queues:
-            rows.update(rows_of(queue))
+            rows.update(queue_rows(queue))
         text_filter = self.query_one("#queue-filter", Input).value
         sync_rows(self.query_one(DataTable), rows, text_filter)
         self.app.loaded_ok()
@@ -94,7 +81,7 @@ class QueuesView(View):
         attached = split_list(queue.value("ckpt_list", target.host))
         available = [n for n in self.env_names if n not in attached]
         pairs = [("queue", str(target)), ("hosts", " ".join(queue.hosts))]
-        pairs += [(a, queue.value(a, target.host)) for a in ATTRS]
+        pairs += [(a, queue.value(a, target.host)) for a in QUEUE_ATTRS]
         pairs += [("referenced", " ".join(attached) or "none")]
         pairs += [("available", " ".join(available) or "none")]
         details.update(details_grid(pairs))

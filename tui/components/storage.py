@@ -11,21 +11,13 @@ from textual.widgets import DataTable, Input, Label, Sparkline, Static
 from qckpt.backend import usage_history
 from qckpt.backend.storage import DirUsage, StorageScanner, known_job_ids, overview, remove_orphans
 
-from ..output import human
+from ..output import human, parse_size
 from .dialogs import ConfirmScreen
 from .tables import current_key, details_grid, sync_rows
 from .view import View
 
 DIR_COLUMNS = ("CKPT_DIR", "ENVS", "USED", "JOBS", "ORPHANS", "FREE", "FS SIZE")
 TASK_COLUMNS = ("DIRECTORY", "OWNER", "SIZE", "GENS", "PARTIAL", "ORPHAN")
-
-
-def size_key(text: str) -> float:
-    units = {"B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
-    try:
-        return float(text[:-1]) * units[text[-1]]
-    except (ValueError, KeyError, IndexError):
-        return -1
 
 
 class StorageView(View):
@@ -121,9 +113,10 @@ class StorageView(View):
         index = self.sort_column
 
         def key(cell):
-            return (
-                size_key(str(cell)) if index == 2 else (int(cell) if index in (3, 4) else str(cell))
-            )
+            if index == 2:
+                size = parse_size(str(cell))
+                return -1 if size is None else size
+            return int(cell) if index in (3, 4) else str(cell)
 
         table.sort(column, key=key, reverse=self.sort_reverse)
 

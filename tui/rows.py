@@ -1,0 +1,43 @@
+"""The rows the command line and the console both show, computed once here (no Textual)."""
+
+from __future__ import annotations
+
+from qckpt.backend.checkpoint import COMMAND_FIELDS, CheckpointEnv
+from qckpt.backend.jobs import JobRow
+from qckpt.backend.queues import Queue
+
+from .output import age, human
+
+ENV_COLUMNS = ("NAME", "INTERFACE", "WHEN", "SIGNAL", "COMMANDS", "CKPT_DIR")
+QUEUE_COLUMNS = ("QUEUE", "HOSTS", "SLOTS", "CKPT_LIST", "STARTER", "MIN_CPU", "SUSPEND_THR")
+QUEUE_ATTRS = ("slots", "ckpt_list", "starter_method", "min_cpu_interval", "suspend_thresholds")
+JOB_COLUMNS = ("JOB", "NAME", "OWNER", "STATE", "QUEUE", "ENV", "WHEN", "LAST", "GENS", "SIZE",
+               "RESTARTS", "LAST ERROR")  # fmt: skip
+
+
+def commands_set(env: CheckpointEnv) -> str:
+    """Which of the four commands are set: ckpt,migr,clean (or -)."""
+    short = [c.split("_")[0] for c in COMMAND_FIELDS if env.as_dict()[c].upper() != "NONE"]
+    return ",".join(short) or "-"
+
+
+def env_cells(env: CheckpointEnv) -> list[str]:
+    return [env.name, env.interface, env.when, env.signal, commands_set(env), env.ckpt_dir]
+
+
+def queue_rows(queue: Queue) -> dict[str, list[str]]:
+    """The queue's row and one per queue@host override (inherited values in parentheses)."""
+    rows = {queue.name: [queue.name, " ".join(queue.hosts)] + [queue.value(a) for a in QUEUE_ATTRS]}
+    for host in queue.override_hosts():
+        row = [f"{queue.name}@{host}", host]
+        for attr in QUEUE_ATTRS:
+            own = queue.attrs[attr].overrides.get(host)
+            row.append(own if own is not None else f"({queue.value(attr)})")
+        rows[f"{queue.name}@{host}"] = row
+    return rows
+
+
+def job_cells(row: JobRow, error_width: int = 60) -> list[str]:
+    return [row.key, row.name, row.owner, row.state, row.queue or "-", row.env or "-",
+            row.when or "-", age(row.age_seconds), str(row.generations), human(row.size),
+            str(row.restarts), (row.last_error or "")[:error_width]]  # fmt: skip
