@@ -34,6 +34,10 @@ class GridEngineError(QckptError):
         self.command = command or []
 
 
+class HookFailed(QckptError):
+    """A hook run by the console (Checkpoint now) failed; carries the hook's own message."""
+
+
 class AlreadyExists(GridEngineError):
     pass
 

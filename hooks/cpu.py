@@ -41,6 +41,11 @@ def level(flags: set[str]) -> int:
     return reached
 
 
+def level_flags(number: int) -> set[str]:
+    """The features every host of x86-64 level `number` has."""
+    return {flag for needed in LEVELS[:number] for flag in needed}
+
+
 def features(flags: set[str]) -> dict:
     """What a generation records about the CPU it was taken on."""
     return {"level": level(flags), "flags": sorted(f for f in FLAGS if f in flags)}

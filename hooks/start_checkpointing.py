@@ -100,6 +100,8 @@ def start(
                 job,
                 engine=opts.engine,
                 host=job.host,
+                pid=os.getpid(),  # the job's: the starter execs it (Checkpoint now signals it)
+                cpu=cpu.features(cpu.read_flags()),
                 state="running",
                 started=layout.now_iso(),
                 restarts=restarts,

@@ -38,7 +38,7 @@ def run(cmd: jobinfo.HookCommand, environ: dict[str, str]) -> int:
         with generations.TaskLock(job.task_dir, opts.timeout):
             number, partial = generations.begin(job.task_dir)
             events.detail(f"writing {os.path.basename(partial)} (engine {opts.engine})")
-            flags = cpu.read_flags()
+            host, flags = where_the_job_runs(job)
             if cmd.verb == "migrate" and opts.same_cpu:
                 pin_to_this_cpu(job, flags, events)
             try:
@@ -49,7 +49,7 @@ def run(cmd: jobinfo.HookCommand, environ: dict[str, str]) -> int:
             seconds = round(time.monotonic() - started, 3)
             meta = {
                 "time": layout.now_iso(),
-                "host": job.host,
+                "host": host,
                 "engine": opts.engine,
                 "trigger": cmd.verb,
                 "seconds": seconds,
@@ -69,6 +69,20 @@ def run(cmd: jobinfo.HookCommand, environ: dict[str, str]) -> int:
     except (engine_signal.EngineError, generations.LockTimeout, OSError) as exc:
         events.error(str(exc))
         return 1
+
+
+def where_the_job_runs(job: jobinfo.Job) -> tuple[str, set[str]]:
+    """The job's host and CPU flags. Under Grid Engine (a spool config) the hook runs there;
+    run by the console ("Checkpoint now", no spool config) it takes what the starter recorded
+    on the job's host, so a generation never claims the console host's CPU."""
+    if not job.config:
+        manifest = layout.read_json(os.path.join(job.task_dir, layout.MANIFEST)) or {}
+        recorded = manifest.get("cpu")
+        if manifest.get("host") and isinstance(recorded, dict):
+            return manifest["host"], set(recorded.get("flags", [])) | cpu.level_flags(
+                int(recorded.get("level", 0))
+            )
+    return job.host, cpu.read_flags()
 
 
 def pin_to_this_cpu(job: jobinfo.Job, flags: set, events: Events) -> None:

@@ -12,7 +12,7 @@ from textual.widgets import ContentSwitcher, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from qckpt.backend.cell_info import CellInfo, cell_info
-from qckpt.backend.errors import ChangedOnCell, QckptError, QmasterUnreachable
+from qckpt.backend.errors import ChangedOnCell, HookFailed, QckptError, QmasterUnreachable
 from qckpt.backend.gridengine import GridEngine
 
 from .components.dialogs import ErrorScreen, GotoScreen, HelpScreen
@@ -157,6 +157,8 @@ class QckptApp(App):
             self.schedule_refresh()
         elif isinstance(error, ChangedOnCell):
             self.push_screen(ErrorScreen("Changed on the cell meanwhile: not applied", str(error)))
+        elif isinstance(error, HookFailed):
+            self.push_screen(ErrorScreen("The hook failed", str(error)))
         elif isinstance(error, QckptError):
             self.push_screen(ErrorScreen("Grid Engine refused", str(error)))
         else:

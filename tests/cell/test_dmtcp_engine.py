@@ -15,6 +15,9 @@ import uuid
 
 import pytest
 
+from qckpt.backend import checkpoint_now
+from qckpt.backend.envs import EnvStore
+from qckpt.backend.jobs import list_jobs
 from qckpt.hooks import layout
 from tests.cell.jobs import (
     accounting,
@@ -80,3 +83,30 @@ def test_dmtcp_checkpoint_migrate_restart_and_clean(sandbox, dmtcp_queue):
     events = events_of(ckpt, job)
     assert "migrate" in events and events[-1] == "clean"
     assert not os.path.exists(task_dir)
+
+
+def test_checkpoint_now_goes_through_the_jobs_coordinator(sandbox, name_for):
+    ge = sandbox.ge()
+    env = name_for("dn")
+    programs = share_programs(sandbox)
+    with checkpointing_queue(sandbox, env, "dmtcp", when="s") as queue:  # no periodic ones
+        job = submit(
+            ge, sandbox, "-q", queue, "-ckpt", env, "-o", "/dev/null", "-j", "y",
+            os.path.join(programs, "bcount.sh"), "600",
+        )  # fmt: skip
+        try:
+            task_dir = os.path.join(sandbox.ckpt_dir, f"{job}.1")
+            manifest = os.path.join(task_dir, layout.MANIFEST)
+            wait_until(
+                lambda: (layout.read_json(manifest) or {}).get("coordinator"), 60, "a coordinator"
+            )
+            envs = EnvStore(ge).list()
+            row = next(r for r in list_jobs(ge, envs=envs) if r.job_id == job)
+            chosen = checkpoint_now.plan(ge, row, next(e for e in envs if e.name == env))
+            newest = checkpoint_now.take(ge, row, chosen)
+            assert newest["gen"] == 1 and newest["size"] > 0
+            generation = os.path.join(task_dir, "gen-000001")
+            assert any(n.endswith(".dmtcp") for n in os.listdir(generation))
+            assert "checkpoint" in events_of(sandbox.ckpt_dir, job)
+        finally:
+            ge.run(["qdel", job], check=False)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import pwd
 from types import SimpleNamespace
 
 import pytest
@@ -110,3 +112,47 @@ async def test_actions_ask_first_and_migrate_needs_x(sandbox, name_for):
                 wait_until(lambda: job not in running_jobs(ge, sandbox), 30, "the job to go")
         finally:
             ge.run(["qdel", job], check=False)
+
+
+async def test_checkpoint_now_runs_the_hook_as_the_owner_and_shows_the_generation(
+    sandbox, name_for
+):
+    ge = sandbox.ge()
+    env = name_for("jc")
+    with checkpointing_queue(sandbox, env, "signal", when="s") as queue:  # no periodic ones
+        job = submit_counter(sandbox, queue, env)
+        held = submit_counter(sandbox, queue, env, "-h")
+        try:
+            wait_until(lambda: state_of(ge, sandbox, job) == "r", 60, "the job to run")
+            task_dir = os.path.join(sandbox.ckpt_dir, f"{job}.1")
+            wait_until(lambda: os.path.exists(os.path.join(task_dir, "manifest.json")), 30, "start")
+            app = QckptApp(ge=ge, settings=Settings(refresh=60))
+            async with app.run_test(size=SIZE) as pilot:
+                table = await open_jobs(app, pilot)
+                await select_row(app, pilot, held)
+                await pilot.press("c")  # a pending job has no process to checkpoint
+                assert isinstance(app.screen, ErrorScreen) and "only a running job" in (
+                    app.screen.message
+                )
+                await pilot.press("escape")
+                await select_row(app, pilot, job)
+                assert table.get_row(job)[8] == "0"
+                await pilot.press("c")
+                assert isinstance(app.screen, ConfirmScreen)
+                shown = app.screen.details
+                assert shown.startswith(f"runuser -u {sandbox.user} -- ") and (
+                    " checkpoint --engine signal " in shown and f" {job} 0 " in shown
+                )
+                await pilot.press("y")
+                wait_until(lambda: "checkpoint" in events_of(sandbox.ckpt_dir, job), 60, "ckpt")
+                for _ in range(20):
+                    await settle(app, pilot)
+                    if table.get_row(job)[8] == "1":
+                        break
+                assert table.get_row(job)[8] == "1"
+            generation = os.path.join(task_dir, "gen-000001")
+            assert os.stat(generation).st_uid == pwd.getpwnam(sandbox.user).pw_uid
+            with open(os.path.join(generation, "meta.json")) as handle:
+                assert json.load(handle)["host"] == sandbox.host
+        finally:
+            ge.run(["qdel", job, held], check=False)

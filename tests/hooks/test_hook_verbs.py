@@ -158,3 +158,21 @@ def test_missing_dmtcp_is_a_clear_error_in_the_jobs_error_file_and_the_log(
         assert "event=error" in handle.read()
     manifest = layout.read_json(os.path.join(ckpt_dir, "51.1", layout.MANIFEST))
     assert "DMTCP not found" in manifest["last_error"]["message"]
+
+
+def test_a_checkpoint_run_from_the_console_records_the_jobs_host_and_cpu(hooks_dir, task, counter):
+    """No spool config (the console's Checkpoint now): the generation names the host and the
+    CPU the starter recorded on the job's host, never the console's."""
+    ckpt_dir, task_dir = task
+    program = counter()
+    time.sleep(0.3)
+    taken_on = {"level": 1, "flags": ["sse", "sse2"]}
+    layout.write_json_atomic(
+        os.path.join(task_dir, layout.MANIFEST),
+        {"job": "50", "task": "1", "state": "running", "host": "nodeb", "cpu": taken_on},
+    )
+    env = {k: v for k, v in os.environ.items() if k != "SGE_JOB_SPOOL_DIR"}
+    result = run_hook(hooks_dir, *checkpoint_args(ckpt_dir, program.pid), env=env)
+    assert result.returncode == 0, result.stderr
+    meta = layout.read_json(os.path.join(task_dir, "gen-000001", layout.META))
+    assert meta["host"] == "nodeb" and meta["cpu"] == taken_on

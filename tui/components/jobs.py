@@ -11,12 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
-from qckpt.backend import job_actions
+from qckpt.backend import checkpoint_now, job_actions
+from qckpt.backend.errors import ValidationFailed
 from qckpt.backend.jobs import EnvCache, JobRow, WhenCache, list_jobs
 
-from ..output import SPANS, parse_size
+from ..output import SPANS, human, parse_size
 from ..rows import JOB_COLUMNS, job_cells
-from .dialogs import ConfirmScreen
+from .dialogs import ConfirmScreen, ErrorScreen
 from .tables import current_key, details_grid, sync_rows
 from .view import View
 
@@ -44,13 +45,14 @@ class JobsView(View):
     """One `qstat -u '*' -r` per refresh, joined with the hooks' manifests."""
 
     BINDINGS = [
+        Binding("c", "checkpoint_now", "Checkpoint", id="job.checkpoint"),
         Binding("m", "act('migrate')", "Migrate", id="job.migrate"),
         Binding("s", "act('suspend')", "Suspend", id="job.suspend"),
         Binding("u", "act('resume')", "Resume", id="job.resume"),
         Binding("ctrl+d", "act('delete')", "Delete", id="job.delete"),
         Binding("A", "toggle_all", "All jobs", id="job.all"),
     ]
-    CHANGES = ("act",)
+    CHANGES = ("act", "checkpoint_now")
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -168,4 +170,32 @@ class JobsView(View):
     def act(self, what: str, row: JobRow) -> None:
         message = getattr(job_actions, what)(self.app.ge, row)
         self.app.call_from_thread(self.app.notify, message or f"{what}: {row.key}")
+        self.app.call_from_thread(self.load)
+
+    def action_checkpoint_now(self) -> None:
+        """Run the job's ckpt_command now, as its owner (shown first, then asked)."""
+        row = self.selected()
+        if row is None:
+            return
+        env = next((e for e in self.env_cache.envs or [] if e.name == row.env), None)
+        try:
+            chosen = checkpoint_now.plan(self.app.ge, row, env)
+        except ValidationFailed as exc:
+            self.app.push_screen(
+                ErrorScreen(f"Cannot checkpoint job {row.key} from here", str(exc))
+            )
+            return
+        text = f"{chosen.shown}\n{row.name} ({row.owner}), engine {chosen.engine}"
+        self.app.push_screen(
+            ConfirmScreen(f"Checkpoint job {row.key} now?", text, yes="Checkpoint"),
+            lambda yes: yes and self.take_checkpoint(row, chosen),
+        )
+
+    @work(thread=True, group="writes", exit_on_error=False)
+    def take_checkpoint(self, row: JobRow, chosen: checkpoint_now.Plan) -> None:
+        self.app.call_from_thread(self.app.notify, f"checkpointing job {row.key}...")
+        newest = checkpoint_now.take(self.app.ge, row, chosen)
+        size, took = human(int(newest.get("size") or 0)), newest.get("seconds")
+        message = f"job {row.key}: generation {newest.get('gen')} written ({size}, {took} s)"
+        self.app.call_from_thread(self.app.notify, message)
         self.app.call_from_thread(self.load)
