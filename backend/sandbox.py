@@ -157,6 +157,20 @@ class Sandbox:
             _stop(pid)
         log(f"sandbox cell {self.cell}: stopped {', '.join(str(p) for p in pids)}")
 
+    def remove(self, log=print) -> None:
+        """Delete the cell (jobs, configuration, spool, ckpt_dir, hooks): the next `up`
+        creates it afresh, with job numbers from 1 again."""
+        if self.cell == "default" or not self.cell.isidentifier():
+            raise SandboxError(f"refusing to remove cell {self.cell!r}")
+        if self.qmaster_pid() and self.answers():
+            ge = self.ge()
+            ge.run(["qdel", "-f", "-u", "*"], check=False)
+            self._wait(lambda: not ge.qstat("-u", "*").stdout.strip(), "jobs to leave", 60)
+        self.down(log)
+        for path in (os.path.join(self.root, self.cell), self.spool):
+            shutil.rmtree(path, ignore_errors=True)
+        log(f"sandbox cell {self.cell}: removed")
+
     def stop_qmaster(self) -> None:
         pid = self.qmaster_pid()
         if pid:

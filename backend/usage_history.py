@@ -34,25 +34,39 @@ def load(path: Path | None = None) -> list[dict]:
     return samples
 
 
-def series(ckpt_dir: str, path: Path | None = None) -> list[float]:
-    return [float(s["used"]) for s in load(path) if s.get("dir") == ckpt_dir]
-
-
-def record(ckpt_dir: str, used: int, path: Path | None = None, now: float | None = None) -> bool:
-    """Append a sample unless the last one for this dir is younger than a minute."""
+def update(
+    used_by_dir: dict[str, int], path: Path | None = None, now: float | None = None
+) -> dict[str, list[float]]:
+    """Record each dir's usage (unless its last sample is younger than a minute) and return
+    every dir's series, oldest first: the file is read once per refresh."""
     path = path or history_path()
     now = time.time() if now is None else now
     samples = load(path)
-    last = [s for s in samples if s.get("dir") == ckpt_dir]
-    if last and now - float(last[-1].get("time", 0)) < MIN_INTERVAL:
-        return False
+    last: dict[str, float] = {}
+    for sample in samples:
+        last[str(sample.get("dir"))] = float(sample.get("time", 0))
+    added = [
+        {"dir": d, "time": now, "used": used}
+        for d, used in used_by_dir.items()
+        if d not in last or now - last[d] >= MIN_INTERVAL
+    ]
+    if added:
+        write(path, samples, added)
+        samples += added
+    series: dict[str, list[float]] = {d: [] for d in used_by_dir}
+    for sample in samples[-KEEP:]:
+        if sample.get("dir") in series:
+            series[sample["dir"]].append(float(sample["used"]))
+    return series
+
+
+def write(path: Path, samples: list[dict], added: list[dict]) -> None:
+    """Append the new samples; rewrite (atomically) only when the file outgrows KEEP."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    samples.append({"dir": ckpt_dir, "time": now, "used": used})
-    if len(samples) > KEEP:
+    if len(samples) + len(added) > KEEP:
         tmp = path.with_suffix(".tmp")
-        tmp.write_text("".join(json.dumps(s) + "\n" for s in samples[-KEEP:]))
+        tmp.write_text("".join(json.dumps(s) + "\n" for s in (samples + added)[-KEEP:]))
         os.replace(tmp, path)
     else:
         with open(path, "a") as handle:
-            handle.write(json.dumps(samples[-1]) + "\n")
-    return True
+            handle.write("".join(json.dumps(s) + "\n" for s in added))

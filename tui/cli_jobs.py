@@ -33,7 +33,7 @@ def cmd_jobs(args: argparse.Namespace, ge: GridEngine) -> int:
     if not rows:
         print("no checkpointing jobs" if not args.all else "no jobs")
         return 0
-    table = [job_cells(r, error_width=40) for r in rows]
+    table = [job_cells(r) for r in rows]
     print_table(list(JOB_COLUMNS), table)
     return 0
 
@@ -57,7 +57,7 @@ def cmd_storage(args: argparse.Namespace, ge: GridEngine) -> int:
         )
         rows.append([usage.ckpt_dir, " ".join(names), human(usage.used), str(len(usage.tasks)),
                      str(len(usage.orphans)), free])  # fmt: skip
-    print_table(["CKPT_DIR", "ENVS", "USED", "JOBS", "ORPHANS", "FILE SYSTEM"], rows)
+    print_table(["CKPT_DIR", "ENVS", "USED", "JOB DIRS", "ORPHANS", "FILE SYSTEM"], rows)
     return 0
 
 

@@ -15,7 +15,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = verbs.add_parser("up", help="create and start the cell (as root); idempotent")
     p.add_argument("--demo", action="store_true", help="also add a demo environment and jobs")
     p.set_defaults(run=cmd_up)
-    verbs.add_parser("down", help="stop the daemons this cell started").set_defaults(run=cmd_down)
+    p = verbs.add_parser("down", help="stop the daemons this cell started")
+    p.add_argument(
+        "--remove", action="store_true", help="also delete the cell: its jobs, spool and ckpt_dir"
+    )
+    p.set_defaults(run=cmd_down)
     verbs.add_parser("status", help="what runs; exit 0 when the cell answers").set_defaults(
         run=cmd_status
     )
@@ -32,7 +36,10 @@ def cmd_up(args: argparse.Namespace, sandbox: Sandbox) -> int:
 
 
 def cmd_down(args: argparse.Namespace, sandbox: Sandbox) -> int:
-    sandbox.down(log=_log)
+    if args.remove:
+        sandbox.remove(log=_log)
+    else:
+        sandbox.down(log=_log)
     return 0
 
 

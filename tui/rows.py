@@ -37,7 +37,7 @@ def queue_rows(queue: Queue) -> dict[str, list[str]]:
     return rows
 
 
-def job_cells(row: JobRow, error_width: int = 60) -> list[str]:
+def job_cells(row: JobRow, error_width: int = 40) -> list[str]:
     return [row.key, row.name, row.owner, row.state, row.queue or "-", row.env or "-",
             row.when or "-", age(row.age_seconds), str(row.generations), human(row.size),
             str(row.restarts), (row.last_error or "")[:error_width]]  # fmt: skip

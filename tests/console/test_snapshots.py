@@ -7,27 +7,38 @@ Regenerate after a deliberate change: bash dev/screenshots.sh
 
 from __future__ import annotations
 
+import calendar
+import json
+import os
+from types import SimpleNamespace
+
 import pytest
 
+from qckpt.backend import jobs as jobs_module
+from qckpt.backend import storage as storage_module
 from qckpt.backend.envs import EnvStore
+from qckpt.backend.hooks_install import install
 from qckpt.backend.queues import QueueStore, Target
 from qckpt.backend.sandbox import Sandbox
 from qckpt.backend.templates import from_template
+from qckpt.hooks import layout
 from qckpt.tui.app import QckptApp
 from qckpt.tui.config import Settings
+from tests.cell.jobs import share_programs, submit, wait_until
 
 pytestmark = pytest.mark.cell
-HOOKS = "/opt/qckpt"
+NOW = calendar.timegm((2026, 11, 22, 8, 0, 0))  # the screens' "now"
 BIG, SMALL = (140, 40), (80, 24)
 
 
 @pytest.fixture(scope="module")
 def sandbox(sandbox):
-    """A second private cell, only for these screens (started after the main one)."""
+    """A second private cell, only for these screens, made afresh (job numbers from 1)."""
     cell = Sandbox(cell="qckptsnap", qmaster_port=18444, execd_port=18445, user=sandbox.user)
+    cell.remove(log=lambda message: None)
     cell.up(log=lambda message: None)
     yield cell
-    cell.down(log=lambda message: None)
+    # cell.remove(log=lambda message: None)
 
 
 @pytest.fixture(scope="module")
@@ -37,13 +48,17 @@ def objects(sandbox):
         if name not in ("snap-dmtcp", "snap-signal"):
             ge.qconf("-dckpt", name, check=False)
     envs, queues = EnvStore(ge), QueueStore(ge)
+    hooks, ckpt = sandbox.hooks_dir, sandbox.ckpt_dir
+    install(hooks)
+    os.makedirs(ckpt, exist_ok=True)
+    os.chmod(ckpt, 0o1777)
     for name in ("snap-dmtcp", "snap-signal"):
         ge.qconf("-dckpt", name, check=False)
     ge.qconf("-dq", "snapq", check=False)
-    envs.add(from_template("snap-dmtcp", "dmtcp", HOOKS, "/shared/ckpt"))
-    envs.add(from_template("snap-signal", "signal", HOOKS, "/shared/ckpt", when="xsmr"))
+    envs.add(from_template("snap-dmtcp", "dmtcp", hooks, ckpt))
+    envs.add(from_template("snap-signal", "signal", hooks, ckpt, when="xsmr"))
     sandbox.add_queue("snapq")
-    queues.attach("snap-dmtcp", Target("snapq"), starter=f"{HOOKS}/qckpt-starter")
+    queues.attach("snap-dmtcp", Target("snapq"), starter=f"{hooks}/qckpt-starter")
     queues.attach("snap-signal", Target("snapq", sandbox.host))
     queues.set(Target("snapq"), {"min_cpu_interval": "01:00:00"})
     yield
@@ -53,17 +68,88 @@ def objects(sandbox):
 
 
 def make_app(sandbox) -> QckptApp:
-    return QckptApp(ge=sandbox.ge(), settings=Settings(refresh=3600), hooks_dir=HOOKS)
+    return QckptApp(ge=sandbox.ge(), settings=Settings(refresh=3600), hooks_dir=sandbox.hooks_dir)
 
 
-def showing(view: str, *keys: str):
+def stage_task(task_dir: str, gens: list[tuple[str, int]], restarts: int, error: str = "") -> None:
+    """What the hooks leave after checkpoints (fixed times and sizes, so screens repeat):
+    generation directories, the manifest, hook.log; owned by the job's user."""
+    manifest = layout.read_json(os.path.join(task_dir, layout.MANIFEST))
+    owner = os.stat(task_dir).st_uid
+    summaries, log = [], []
+    for number, (stamp, megabytes) in enumerate(gens, start=len(gens) + 1):
+        gen = os.path.join(task_dir, layout.gen_name(number))
+        os.makedirs(gen)
+        with open(os.path.join(gen, "state.json"), "wb") as handle:
+            handle.write(b"\0" * (megabytes << 20))
+        meta = {"gen": number, "time": stamp, "host": manifest["host"], "size": megabytes << 20,
+                "engine": "signal", "seconds": 0.4, "trigger": "checkpoint"}  # fmt: skip
+        layout.write_json_atomic(os.path.join(gen, layout.META), meta)
+        summaries.append(meta)
+        log.append(f"{stamp} {manifest['host']} pid=4242 checkpoint: event checkpoint gen={number}"
+                   f" size={megabytes << 20} secs=0.4 pruned=1")  # fmt: skip
+    started = "2026-11-22T06:12:08Z"
+    manifest.update(
+        started=started, pid=4242, generations=summaries, last_error=None,
+        restarts=[{"time": started, "host": manifest["host"], "gen": 1}] * restarts,
+    )  # fmt: skip
+    if error:
+        manifest["last_error"] = {"time": gens[-1][0], "message": error}
+        log.append(f"{gens[-1][0]} {manifest['host']} pid=4243 checkpoint: ERROR {error}")
+    layout.write_json_atomic(os.path.join(task_dir, layout.MANIFEST), manifest)
+    with open(os.path.join(task_dir, layout.HOOK_LOG), "w") as handle:
+        handle.write("".join(line + "\n" for line in log))
+    for root, dirs, files in os.walk(task_dir):
+        for name in dirs + files:
+            os.chown(os.path.join(root, name), owner, owner)
+
+
+@pytest.fixture(scope="module")
+def jobs(objects, sandbox):
+    """Two running jobs with checkpoints, one held; the directory of a job long gone."""
+    ge = sandbox.ge()
+    counter = os.path.join(share_programs(sandbox), "counter.py")
+    common = ("-q", "snapq", "-b", "y", "-o", "/dev/null", "-j", "y")
+    sim = submit(
+        ge, sandbox, *common, "-ckpt", "snap-signal", "-N", "snap-sim", counter, "1000000000", "1"
+    )
+    fit = submit(
+        ge, sandbox, *common, "-ckpt", "snap-signal", "-N", "snap-fit", counter, "1000000000", "1"
+    )
+    submit(ge, sandbox, *common, "-h", "-ckpt", "snap-dmtcp", "-N", "snap-later", "/bin/true")
+    ckpt = sandbox.ckpt_dir
+    for job in (sim, fit):
+        manifest = os.path.join(ckpt, f"{job}.1", layout.MANIFEST)
+        wait_until(lambda m=manifest: (layout.read_json(m) or {}).get("pid"), 60, "the start")
+    stage_task(
+        os.path.join(ckpt, f"{sim}.1"),
+        [("2026-11-22T07:41:10Z", 6), ("2026-11-22T07:56:10Z", 7)],
+        1,
+    )
+    stage_task(
+        os.path.join(ckpt, f"{fit}.1"), [("2026-11-22T07:12:00Z", 3)], 0,
+        error="the program wrote nothing to $QCKPT_DIR within 600 s",
+    )  # fmt: skip
+    gone = os.path.join(ckpt, "17.1", "gen-000002")
+    os.makedirs(gone)
+    with open(os.path.join(gone, "state.json"), "wb") as handle:
+        handle.write(b"\0" * (12 << 20))
+    with open(os.path.join(ckpt, layout.CKPT_LOG), "w") as handle:
+        for line in (f"2026-11-22T07:56:10Z job={sim}.1 host={sandbox.host} user={sandbox.user}"
+                     " event=checkpoint gen=4 size=7340032 secs=0.4 pruned=1",):  # fmt: skip
+            handle.write(line + "\n")
+    yield
+    ge.run(["qdel", "-f", "-u", "*"], check=False)
+
+
+def showing(view: str, *keys: str, filtered: str = "snap"):
     async def run_before(pilot) -> None:
         app = pilot.app
         await app.workers.wait_for_complete()
         if view != "environments":
             app.switch_view(view)
             await app.workers.wait_for_complete()
-        app.current_view().query_one(".filter").value = "snap"
+        app.current_view().query_one(".filter").value = filtered
         await pilot.pause()
         for key in keys:
             await pilot.press(key)
@@ -97,4 +183,31 @@ def test_env_form(objects, sandbox, snap_compare):
 
 def test_help(objects, sandbox, snap_compare):
     before = showing("environments", "question_mark")
+    assert snap_compare(make_app(sandbox), terminal_size=BIG, run_before=before)
+
+
+@pytest.fixture
+def fixed_now(monkeypatch, tmp_path):
+    """The screens' clock, file system figures and usage history are fixed."""
+    monkeypatch.setattr(jobs_module, "clock", lambda: NOW)
+    disk = SimpleNamespace(total=250 << 30, used=170 << 30, free=80 << 30, percent=68.0)
+    monkeypatch.setattr(storage_module.psutil, "disk_usage", lambda path: disk)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    history = tmp_path / "qckpt" / "usage.jsonl"
+    history.parent.mkdir()
+    with open(history, "w") as handle:
+        for minute, megabytes in enumerate((2, 3, 3, 6, 9, 10, 13, 16, 20, 22, 24)):
+            sample = {"dir": "", "time": NOW - 3600 + 60 * minute, "used": megabytes << 20}
+            handle.write(json.dumps(sample) + "\n")
+    return history
+
+
+def test_jobs(jobs, fixed_now, sandbox, snap_compare):
+    fixed_now.write_text(fixed_now.read_text().replace('"dir": ""', f'"dir": "{sandbox.ckpt_dir}"'))
+    assert snap_compare(make_app(sandbox), terminal_size=BIG, run_before=showing("jobs"))
+
+
+def test_storage(jobs, fixed_now, sandbox, snap_compare):
+    fixed_now.write_text(fixed_now.read_text().replace('"dir": ""', f'"dir": "{sandbox.ckpt_dir}"'))
+    before = showing("storage", filtered="")
     assert snap_compare(make_app(sandbox), terminal_size=BIG, run_before=before)

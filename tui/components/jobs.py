@@ -123,10 +123,17 @@ class JobsView(View):
             return
         pairs = [("job", row.key), ("task dir", row.task_dir or "-")]
         if row.manifest:
-            keys = ("engine", "host", "state", "started", "coordinator")
+            keys = ("engine", "host", "state", "started", "pid", "coordinator")
             pairs += [
                 (k, json.dumps(row.manifest.get(k)).strip('"')) for k in keys if row.manifest.get(k)
             ]
+            moves = row.manifest.get("restarts") or []
+            if moves:
+                last = moves[-1]
+                pairs.append(("restarts", f"{len(moves)}, last {last.get('time')} on"
+                              f" {last.get('host')} from gen {last.get('gen')}"))  # fmt: skip
+            if row.last_error:
+                pairs.append(("last error", row.last_error))
         logs = job_actions.details(row, self.ckpt_dirs.get(row.env))
         parts = [details_grid(pairs)]
         for name, lines in logs.items():

@@ -16,7 +16,7 @@ from .dialogs import ConfirmScreen
 from .tables import current_key, details_grid, sync_rows
 from .view import View
 
-DIR_COLUMNS = ("CKPT_DIR", "ENVS", "USED", "JOBS", "ORPHANS", "FREE", "FS SIZE")
+DIR_COLUMNS = ("CKPT_DIR", "ENVS", "USED", "JOB DIRS", "ORPHANS", "FREE", "FS SIZE")
 TASK_COLUMNS = ("DIRECTORY", "OWNER", "SIZE", "GENS", "PARTIAL", "ORPHAN")
 
 
@@ -28,6 +28,7 @@ class StorageView(View):
         super().__init__(**kwargs)
         self.scanner = StorageScanner()
         self.dirs: dict[str, tuple[list[str], DirUsage]] = {}
+        self.series: dict[str, list[float]] = {}
         self.sort_column = 2  # by size, largest first
         self.sort_reverse = True
 
@@ -51,13 +52,13 @@ class StorageView(View):
     @work(thread=True, exclusive=True, group="storage", exit_on_error=False)
     def load(self) -> None:
         dirs = overview(self.app.ge, self.scanner)
-        for _names, usage in dirs:
-            if usage.exists:
-                usage_history.record(usage.ckpt_dir, usage.used)
-        self.app.call_from_thread(self.show, dirs)
+        used = {usage.ckpt_dir: usage.used for _names, usage in dirs if usage.exists}
+        series = usage_history.update(used)
+        self.app.call_from_thread(self.show, dirs, series)
 
-    def show(self, dirs: list[tuple[list[str], DirUsage]]) -> None:
+    def show(self, dirs: list[tuple[list[str], DirUsage]], series: dict[str, list[float]]) -> None:
         self.dirs = {usage.ckpt_dir: (names, usage) for names, usage in dirs}
+        self.series = series
         rows = {}
         for names, usage in dirs:
             free = human(usage.fs_free) if usage.exists else "missing"
@@ -94,7 +95,7 @@ class StorageView(View):
         self.query_one("#owners", Static).update(
             details_grid([("owner", "used"), *pairs]) if pairs else "No job directories."
         )
-        values = usage_history.series(usage.ckpt_dir) if usage else []
+        values = self.series.get(usage.ckpt_dir, []) if usage else []
         chart = self.query_one("#growth", Sparkline)
         chart.data = values[-120:] if len(values) > 1 else []
         chart.display = len(values) > 1
