@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict
 
 from qckpt.backend.errors import FieldError, ValidationFailed
 from qckpt.backend.qconf_format import split_list
+from qckpt.backend.queue_states import clear_error, instance_states, with_states
 from qckpt.backend.queues import SETTABLE, QueueStore, Target
 
 from .output import print_json, print_table
@@ -31,6 +33,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("target", metavar="QUEUE[@HOST]")
     p.set_defaults(run=cmd_detach)
 
+    p = verbs.add_parser("clear", help="clear the error state E (qmod -c), after fixing its cause")
+    p.add_argument("target", metavar="QUEUE[@HOST]")
+    p.set_defaults(run=cmd_clear)
+
     p = verbs.add_parser("set", help="set starter_method, min_cpu_interval, suspend_thresholds")
     p.add_argument("target", metavar="QUEUE[@HOST]")
     for attr in SETTABLE:
@@ -41,15 +47,32 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_list(args: argparse.Namespace, store: QueueStore) -> int:
     queues = store.list()
     if args.json:
-        print_json([q.as_dict() for q in queues])
+        states = instance_states(store.ge)
+        print_json(
+            [
+                {**q.as_dict(), "instances": [asdict(s) for s in with_states(states, q.name)]}
+                for q in queues
+            ]
+        )
         return 0
     if not queues:
         print("no cluster queues")
         return 0
-    rows = [row for q in queues for row in queue_rows(q).values()]
+    states = instance_states(store.ge)
+    rows = [row for q in queues for row in queue_rows(q, states).values()]
     print_table(list(QUEUE_COLUMNS), rows)
     if any(q.override_hosts() for q in queues):
         print("(values in parentheses are inherited from the queue)")
+    for state in (s for q in queues for s in with_states(states, q.name)):
+        reasons = "; ".join(state.messages)
+        print(f"{state.name}: {state.described()}" + (f": {reasons}" if reasons else ""))
+    return 0
+
+
+def cmd_clear(args: argparse.Namespace, store: QueueStore) -> int:
+    target = Target.parse(args.target)
+    store.get(target.queue)  # NotFound with Grid Engine's words for an unknown queue
+    print(clear_error(store.ge, str(target)) or f"{target}: error state cleared")
     return 0
 
 

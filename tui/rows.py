@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from qckpt.backend.checkpoint import COMMAND_FIELDS, CheckpointEnv
 from qckpt.backend.jobs import JobRow
+from qckpt.backend.queue_states import InstanceState, with_states
 from qckpt.backend.queues import Queue
 
 from .output import age, human
 
 ENV_COLUMNS = ("NAME", "INTERFACE", "WHEN", "SIGNAL", "COMMANDS", "CKPT_DIR")
-QUEUE_COLUMNS = ("QUEUE", "HOSTS", "SLOTS", "CKPT_LIST", "STARTER", "MIN_CPU", "SUSPEND_THR")
+QUEUE_COLUMNS = ("QUEUE", "HOSTS", "STATE", "SLOTS", "CKPT_LIST", "STARTER", "MIN_CPU",
+                 "SUSPEND_THR")  # fmt: skip
 QUEUE_ATTRS = ("slots", "ckpt_list", "starter_method", "min_cpu_interval", "suspend_thresholds")
 JOB_COLUMNS = ("JOB", "NAME", "OWNER", "STATE", "QUEUE", "ENV", "WHEN", "LAST", "GENS", "SIZE",
                "RESTARTS", "LAST ERROR")  # fmt: skip
@@ -25,11 +27,17 @@ def env_cells(env: CheckpointEnv) -> list[str]:
     return [env.name, env.interface, env.when, env.signal, commands_set(env), env.ckpt_dir]
 
 
-def queue_rows(queue: Queue) -> dict[str, list[str]]:
-    """The queue's row and one per queue@host override (inherited values in parentheses)."""
-    rows = {queue.name: [queue.name, " ".join(queue.hosts)] + [queue.value(a) for a in QUEUE_ATTRS]}
+def queue_rows(queue: Queue, states: dict[str, InstanceState]) -> dict[str, list[str]]:
+    """The queue's row and one per queue@host override (inherited values in parentheses).
+    STATE: the queue row names each instance in a state (E@host); an override row its own."""
+    flagged = " ".join(f"{s.states}@{s.host}" for s in with_states(states, queue.name))
+    rows = {
+        queue.name: [queue.name, " ".join(queue.hosts), flagged or "ok"]
+        + [queue.value(a) for a in QUEUE_ATTRS]
+    }
     for host in queue.override_hosts():
-        row = [f"{queue.name}@{host}", host]
+        own = states.get(f"{queue.name}@{host}")
+        row = [f"{queue.name}@{host}", host, (own.states if own else "") or "ok"]
         for attr in QUEUE_ATTRS:
             own = queue.attrs[attr].overrides.get(host)
             row.append(own if own is not None else f"({queue.value(attr)})")

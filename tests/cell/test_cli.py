@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from qckpt.backend.queue_states import instance_states
+from qckpt.backend.queues import Target
 from tests.bad_inputs import valid_env
+from tests.cell.jobs import submit, wait_until
 
 pytestmark = pytest.mark.cell
 QCKPT = str(Path(sys.executable).parent / "qckpt")
@@ -162,3 +165,28 @@ def test_a_template_without_hooks_names_what_is_missing(run, name_for):
     out = run("env", "add", name_for(), "--template", "signal", "--ckpt-dir", "/c")
     assert out.returncode == 1
     assert out.stderr == "qckpt: --template: needs --hooks DIR and --ckpt-dir D\n"
+
+
+def test_a_missing_starter_shows_the_error_state_and_clear_resets_it(
+    sandbox, run, queues, test_queue, tmp_path
+):
+    """Grid Engine puts the instance in E when the starter_method is missing on the host;
+    `qckpt queue list` shows it with the reason, `qckpt queue clear` resets it once fixed."""
+    ge = sandbox.ge()
+    missing = tmp_path / "qckpt-starter"
+    ge.qconf("-mattr", "queue", "starter_method", str(missing), test_queue)  # as a typo would
+    job = submit(ge, sandbox, "-q", test_queue, "-b", "y", "-o", "/dev/null", "/bin/true")
+    try:
+        name = f"{test_queue}@{sandbox.host}"
+        wait_until(lambda: "E" in instance_states(ge)[name].states, 60, "the E state")
+        listing = run("queue", "list").stdout
+        assert f"{name}: E (error): queue {test_queue} marked QERROR" in listing
+        row = next(ln for ln in listing.splitlines() if ln.startswith(test_queue + " "))
+        assert f"E@{sandbox.host}" in row.split()
+        queues.set(Target(test_queue), {"starter_method": "NONE"})  # the cause, fixed
+        ge.run(["qdel", job], check=False)
+        cleared = run("queue", "clear", name)
+        assert cleared.returncode == 0, cleared.stderr
+        assert instance_states(ge)[name].states == ""
+    finally:
+        ge.run(["qdel", job], check=False)

@@ -9,12 +9,14 @@ from textual.geometry import Region
 from textual.widgets import Checkbox, DataTable, Input, Static
 from textual.worker import WorkerFailed
 
+from qckpt.backend.queue_states import instance_states
 from qckpt.backend.queues import Target
 from qckpt.tui.app import QckptApp, ViewCommands
 from qckpt.tui.components.dialogs import ConfirmScreen, ErrorScreen, HelpScreen, ValueScreen
 from qckpt.tui.components.env_form import EnvFormScreen
 from qckpt.tui.config import Settings
 from tests.bad_inputs import valid_env
+from tests.cell.jobs import submit, wait_until
 
 pytestmark = pytest.mark.cell
 SIZE = (140, 40)
@@ -158,7 +160,7 @@ async def test_attach_and_detach_in_the_queues_view(ge, envs, queues, name_for, 
         await settle(app, pilot)
         assert queues.get(test_queue).value("ckpt_list") == env.name
         row = app.query_one("#queue-table", DataTable).get_row(test_queue)
-        assert row[3] == env.name
+        assert row[4] == env.name and row[2] == "ok"
         await pilot.press("d")
         app.screen.query_one("#value", Input).value = env.name
         await pilot.press("enter")
@@ -286,3 +288,33 @@ async def test_queue_values_are_checked_before_they_are_set(ge, queues, test_que
     queue = queues.get(test_queue)
     assert queue.value("starter_method") == "/opt/qckpt/qckpt-starter"
     assert queue.value("min_cpu_interval") == "00:10:00"
+
+
+async def test_a_queue_in_error_state_shows_why_and_can_be_cleared(sandbox, ge, test_queue):
+    ge.qconf("-mattr", "queue", "starter_method", "/nonexistent/qckpt-starter", test_queue)
+    job = submit(ge, sandbox, "-q", test_queue, "-b", "y", "-o", "/dev/null", "/bin/true")
+    name = f"{test_queue}@{sandbox.host}"
+    try:
+        wait_until(lambda: "E" in instance_states(ge)[name].states, 60, "the E state")
+        app = QckptApp(ge=ge, settings=Settings(refresh=60))
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            app.switch_view("queues")
+            await settle(app, pilot)
+            await select_row(app, pilot, test_queue)
+            table = app.query_one("#queue-table", DataTable)
+            assert table.get_row(test_queue)[2] == f"E@{sandbox.host}"
+            shown = shown_text(app.query_one("#queue-details"))
+            line = next(ln for ln in shown.splitlines() if ln.strip().startswith(name))
+            assert line.split()[1:] == ["E", "(error)"] and "marked QERROR" in shown
+            ge.qconf("-mattr", "queue", "starter_method", "NONE", test_queue)  # fixed
+            ge.run(["qdel", job], check=False)
+            await pilot.press("x")
+            assert isinstance(app.screen, ConfirmScreen)
+            assert f"qmod -c {name}" in app.screen.details
+            await pilot.press("y")
+            await settle(app, pilot)
+            assert table.get_row(test_queue)[2] == "ok"
+        assert instance_states(ge)[name].states == ""
+    finally:
+        ge.run(["qdel", job], check=False)

@@ -11,10 +11,11 @@ from textual.widgets import DataTable, Input, Static
 
 from qckpt.backend.envs import EnvStore
 from qckpt.backend.qconf_format import split_list
+from qckpt.backend.queue_states import InstanceState, clear_error, instance_states, with_states
 from qckpt.backend.queues import Queue, QueueStore, Target, check_setting
 
 from ..rows import QUEUE_ATTRS, QUEUE_COLUMNS, queue_rows
-from .dialogs import ValueScreen
+from .dialogs import ConfirmScreen, ValueScreen
 from .tables import current_key, details_grid, sync_rows
 from .view import View
 
@@ -28,13 +29,15 @@ class QueuesView(View):
         Binding("s", "set('starter_method')", "Starter", id="queue.starter"),
         Binding("i", "set('min_cpu_interval')", "Interval", id="queue.interval"),
         Binding("t", "set('suspend_thresholds')", "Thresholds", id="queue.thresholds"),
+        Binding("x", "clear_error", "Clear E", id="queue.clear"),
     ]
-    CHANGES = ("attach", "detach", "set")
+    CHANGES = ("attach", "detach", "set", "clear_error")
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.queues: dict[str, Queue] = {}
         self.env_names: list[str] = []
+        self.states: dict[str, InstanceState] = {}
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter (esc clears)", id="queue-filter", classes="filter")
@@ -54,14 +57,17 @@ class QueuesView(View):
     def load(self) -> None:
         queues = self.store.list()
         names = EnvStore(self.app.ge).names()
-        self.app.call_from_thread(self.show, queues, names)
+        states = instance_states(self.app.ge)
+        self.app.call_from_thread(self.show, queues, names, states)
 
-    def show(self, queues: list[Queue], env_names: list[str]) -> None:
+    def show(
+        self, queues: list[Queue], env_names: list[str], states: dict[str, InstanceState]
+    ) -> None:
         self.queues = {q.name: q for q in queues}
-        self.env_names = env_names
+        self.env_names, self.states = env_names, states
         rows: dict[str, list[str]] = {}
         for queue in queues:
-            rows.update(queue_rows(queue))
+            rows.update(queue_rows(queue, states))
         text_filter = self.query_one("#queue-filter", Input).value
         sync_rows(self.query_one(DataTable), rows, text_filter)
         self.app.loaded_ok()
@@ -84,14 +90,45 @@ class QueuesView(View):
         pairs += [(a, queue.value(a, target.host)) for a in QUEUE_ATTRS]
         pairs += [("referenced", " ".join(attached) or "none")]
         pairs += [("available", " ".join(available) or "none")]
+        for state in self.instances(target):
+            pairs.append((state.name, state.described()))
+            pairs += [("", message) for message in state.messages]
         details.update(details_grid(pairs))
+
+    def instances(self, target: Target) -> list[InstanceState]:
+        """The instances of the selected row (all of a queue, or one queue@host) in a state."""
+        found = with_states(self.states, target.queue)
+        return [s for s in found if target.host in (None, s.host)]
+
+    def action_clear_error(self) -> None:
+        target = self.target()
+        if target is None:
+            return
+        failed = [s.name for s in self.instances(target) if "E" in s.states]
+        if not failed:
+            self.app.notify(f"{target}: no instance in error state E")
+            return
+        reasons = "\n".join(m for s in self.instances(target) for m in s.messages)
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Clear the error state of {' '.join(failed)}?",
+                f"qmod -c {' '.join(failed)}\n{reasons}\nFix the cause first (a missing"
+                " starter_method puts the queue back in E with the next job).",
+                yes="Clear",
+            ),
+            lambda yes: yes and self.write(lambda: self.clear(failed), f"cleared {len(failed)}"),
+        )
+
+    def clear(self, names: list[str]) -> None:
+        for name in names:
+            clear_error(self.app.ge, name)
 
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self.show_details()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "queue-filter":
-            self.show(list(self.queues.values()), self.env_names)
+            self.show(list(self.queues.values()), self.env_names, self.states)
 
     def attached(self, target: Target) -> list[str]:
         return split_list(self.queues[target.queue].value("ckpt_list", target.host))
