@@ -1,4 +1,8 @@
-"""Complexes for same-CPU migration: the 2012 cpuflag_* BOOLs and x86_64_level (INT, >=).
+"""Complexes for same-CPU migration: the 2012 cpuflag_* BOOLs and x86_64_level (INT, <=).
+
+Grid Engine schedules where `requested RELOP offered` holds, so x86_64_level is `<=`: a job
+asking for level 4 runs only where the host offers 4 or more (seen on two hosts: with `>=`,
+which qckpt once used, a level-3 host took it).
 
 qconf -Mc replaces the whole complex list (FACTS.md), so it is read, extended and written
 back. Host values come from the hooks' load sensor or are set here per host.
@@ -13,7 +17,7 @@ from .gridengine import GridEngine
 
 def complex_lines() -> dict[str, str]:
     """name shortcut type relop requestable consumable default urgency (complex(5))."""
-    lines = {cpu.LEVEL_COMPLEX: f"{cpu.LEVEL_COMPLEX} x86lvl INT >= YES NO 0 0"}
+    lines = {cpu.LEVEL_COMPLEX: f"{cpu.LEVEL_COMPLEX} x86lvl INT <= YES NO 0 0"}
     for flag in cpu.FLAGS:
         name = cpu.FLAG_PREFIX + flag
         lines[name] = f"{name} cf_{flag} BOOL == YES NO 0 0"  # BOOL: relop ==, default 0
@@ -21,17 +25,24 @@ def complex_lines() -> dict[str, str]:
 
 
 def ensure_complexes(ge: GridEngine) -> list[str]:
-    """Add whichever of the complexes are missing; returns the names added."""
+    """Add whichever of the complexes are missing, and correct any defined otherwise
+    (an older qckpt's `>=`); returns the names added or corrected."""
     current = ge.qconf("-sc").stdout
-    present = {
-        ln.split()[0] for ln in current.splitlines() if ln.strip() and not ln.startswith("#")
-    }
-    missing = {n: ln for n, ln in complex_lines().items() if n not in present}
-    if not missing:
+    wanted = complex_lines()
+    changed, kept = [], []
+    for line in current.splitlines():
+        words = line.split()
+        if words and not line.startswith("#") and words[0] in wanted:
+            if words != wanted[words[0]].split():
+                changed.append(words[0])
+                line = wanted[words[0]]
+            del wanted[words[0]]
+        kept.append(line)
+    if not wanted and not changed:
         return []
-    text = current.rstrip("\n") + "\n" + "\n".join(missing.values()) + "\n"
+    text = "\n".join(kept + list(wanted.values())) + "\n"
     ge.qconf_file("-Mc", text)
-    return sorted(missing)
+    return sorted(changed + list(wanted))
 
 
 def host_values(flags: set[str]) -> dict[str, str]:

@@ -18,6 +18,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
+from . import sandbox_hosts
 from .errors import GridEngineError, QckptError
 from .gridengine import GridEngine
 from .qconf_format import format_fields, parse_fields
@@ -94,13 +95,17 @@ class Sandbox:
     def qmaster_pid(self) -> int | None:
         return _daemon_pid(os.path.join(self.spool, "qmaster", "qmaster.pid"), self.cell)
 
-    def execd_pids(self) -> list[int]:
-        pids = []
+    def execds(self) -> dict[str, int]:
+        """Execution host name -> its running sge_execd's pid."""
+        found = {}
         for path in sorted(glob.glob(os.path.join(self.spool, "execd", "*", "execd.pid"))):
             pid = _daemon_pid(path, self.cell)
             if pid is not None:
-                pids.append(pid)
-        return pids
+                found[os.path.basename(os.path.dirname(path))] = pid
+        return found
+
+    def execd_pids(self) -> list[int]:
+        return list(self.execds().values())
 
     def answers(self) -> bool:
         try:
@@ -111,24 +116,33 @@ class Sandbox:
 
     def status(self) -> tuple[bool, list[str]]:
         qmaster = self.qmaster_pid()
-        execds = self.execd_pids()
+        execds = self.execds()
         answers = qmaster is not None and self.answers()
         lines = [
             f"cell {self.cell} under {self.root}, qmaster port {self.qmaster_port},"
             f" execd port {self.execd_port}",
             f"sge_qmaster: {f'running, pid {qmaster}' if qmaster else 'not running'}",
             "sge_execd: "
-            + (", ".join(f"running, pid {p}" for p in execds) if execds else "not running"),
+            + (
+                ", ".join(f"running on {h}, pid {p}" for h, p in execds.items())
+                if execds
+                else "not running"
+            ),
             f"answers: {'yes' if answers else 'no'}",
             f"job user: {self.user}",
         ]
         return answers, lines
 
     # -- up / down -------------------------------------------------------------------
-    def up(self, log=print) -> None:
-        if self.qmaster_pid() and self.execd_pids() and self.answers():
+    def extra_hosts(self, count: int) -> list[sandbox_hosts.ExtraHost]:
+        return sandbox_hosts.hosts_for(self.cell, self.qmaster_port, count)
+
+    def up(self, log=print, hosts: int = 1) -> None:
+        extra = self.extra_hosts(hosts)
+        if self.qmaster_pid() and self._main_execd() and self.answers():
             log(f"sandbox cell {self.cell} is already running")
             self._configure(log)
+            self._start_extra_hosts(extra, log)
             return
         if os.geteuid() != 0:
             raise SandboxError("qckpt sandbox up must run as root (it installs and starts daemons)")
@@ -142,11 +156,40 @@ class Sandbox:
             self.ge().start_daemon(QMASTER)
         self._wait(self.answers, "sge_qmaster to answer", 60)
         self._configure(log)
-        if not self.execd_pids():
+        if not self._main_execd():
             log(f"starting sge_execd on port {self.execd_port}")
             self.ge().start_daemon(EXECD)
         self._wait(self._host_reports_load, f"sge_execd on {self.host} to report", 90)
+        self._start_extra_hosts(extra, log)
         log(f'sandbox cell {self.cell} is up: eval "$(qckpt sandbox env)" to use it')
+
+    def _start_extra_hosts(self, extra: list[sandbox_hosts.ExtraHost], log) -> None:
+        """Each extra execution host: its namespace, admin and submit host (the migrate hook
+        calls qstat/qalter), in all.q, and its execd reporting."""
+        if not extra:
+            return
+        ge = self.ge()
+        for host in extra:
+            sandbox_hosts.create(host, self.host)
+            for option, listing in (("-as", "-ss"), ("-ah", "-sh")):
+                if host.name not in ge.qconf(listing, check=False).stdout.split():
+                    ge.qconf(option, host.name)
+            hostlist = ge.qconf("-sq", "all.q", check=False).stdout
+            if f" {host.name}" not in hostlist and "all.q" in ge.qconf("-sql").stdout.split():
+                ge.qconf("-aattr", "queue", "hostlist", host.name, "all.q")
+            if not self._execd_on(host.name):
+                log(f"starting sge_execd on {host.name} ({host.addresses[1]}, netns {host.netns})")
+                ge.run(sandbox_hosts.in_host(host, [EXECD]))
+        for host in extra:
+            self._wait(lambda h=host.name: self._host_reports_load(h), f"{host.name} to report", 90)
+
+    def _main_execd(self) -> int | None:
+        """This machine's own execd (its spool directory may say localhost: FACTS.md)."""
+        extra = {h.name for h in self.extra_hosts(sandbox_hosts.MAX_HOSTS)}
+        return next((pid for name, pid in self.execds().items() if name not in extra), None)
+
+    def _execd_on(self, name: str) -> int | None:
+        return _daemon_pid(os.path.join(self.spool, "execd", name, "execd.pid"), self.cell)
 
     def down(self, log=print) -> None:
         pids = self.execd_pids() + ([self.qmaster_pid()] if self.qmaster_pid() else [])
@@ -167,6 +210,8 @@ class Sandbox:
             ge.run(["qdel", "-f", "-u", "*"], check=False)
             self._wait(lambda: not ge.qstat("-u", "*").stdout.strip(), "jobs to leave", 60)
         self.down(log)
+        for host in self.extra_hosts(sandbox_hosts.MAX_HOSTS):
+            sandbox_hosts.remove(host)
         for path in (os.path.join(self.root, self.cell), self.spool):
             shutil.rmtree(path, ignore_errors=True)
         log(f"sandbox cell {self.cell}: removed")
@@ -348,14 +393,15 @@ class Sandbox:
         os.chown(path, admin.pw_uid, admin.pw_gid)
         os.chmod(path, 0o644)
 
-    def _host_reports_load(self) -> bool:
+    def _host_reports_load(self, host: str | None = None) -> bool:
+        host = host or self.host
         try:
-            out = self.ge(timeout=10).run(["qhost", "-h", self.host]).stdout
+            out = self.ge(timeout=10).run(["qhost", "-h", host]).stdout
         except GridEngineError:
             return False
         for line in out.splitlines():
             parts = line.split()
-            if parts and parts[0] == self.host:
+            if parts and parts[0] == host:
                 return len(parts) > 6 and parts[6] != "-"
         return False
 

@@ -15,13 +15,15 @@ from qckpt.backend.qconf_format import split_list
 from qckpt.backend.queues import QueueStore, Target
 from qckpt.backend.sandbox import Sandbox
 
+HOSTS = 2  # execution hosts: this machine and one in a network namespace (as dev/test.sh)
+
 
 @pytest.fixture(scope="session")
 def sandbox() -> Sandbox:
     box = Sandbox.from_environment()
     if os.geteuid() != 0 and not box.answers():
         pytest.skip("the sandbox cell is down and only root can start it (qckpt sandbox up)")
-    box.up(log=lambda message: None)
+    box.up(log=lambda message: None, hosts=HOSTS)
     return box
 
 

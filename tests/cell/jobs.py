@@ -100,9 +100,12 @@ def accounting(
 
 
 @contextmanager
-def checkpointing_queue(sandbox: Sandbox, env_name: str, template: str, **options):
-    """Installed hooks, an environment from a template, and a queue of its own that offers
-    it through qckpt-starter with a 3 s min_cpu_interval. Yields the queue's name."""
+def checkpointing_queue(
+    sandbox: Sandbox, env_name: str, template: str, hosts: str | None = None, **options
+):
+    """Installed hooks, an environment from a template, and a queue of its own (on this
+    host, or `hosts`) that offers it through qckpt-starter with a 3 s min_cpu_interval.
+    Yields the queue's name."""
     ge = sandbox.ge()
     install(sandbox.hooks_dir)
     os.makedirs(sandbox.ckpt_dir, exist_ok=True)
@@ -110,7 +113,7 @@ def checkpointing_queue(sandbox: Sandbox, env_name: str, template: str, **option
     env = from_template(env_name, template, sandbox.hooks_dir, sandbox.ckpt_dir, **options)
     EnvStore(ge).add(env)
     queue = f"cq{uuid.uuid4().hex[:6]}"
-    sandbox.add_queue(queue)
+    sandbox.add_queue(queue, hosts)
     try:
         queues = QueueStore(ge)
         starter = os.path.join(sandbox.hooks_dir, "qckpt-starter")

@@ -61,3 +61,17 @@ def test_an_array_job_migrates_pinned_to_this_cpu_and_restarts(sandbox, name_for
                 lines = handle.read().splitlines()
             moved = next(ln for ln in lines if ln.startswith("migrating at")).split()[-1]
             assert f"restarted at {moved}" in lines and lines[-1] == "done at 150"
+
+
+def test_the_level_complex_is_corrected_to_request_at_most_what_a_host_offers(sandbox):
+    """`>=` (as qckpt once defined it) let a level-3 host take a job asking for level 4."""
+    ge = sandbox.ge()
+    ensure_complexes(ge)
+    text = ge.qconf("-sc").stdout
+    old = "\n".join(
+        ln.replace("<=", ">=") if ln.startswith("x86_64_level ") else ln for ln in text.splitlines()
+    )
+    ge.qconf_file("-Mc", old + "\n")
+    assert ensure_complexes(ge) == ["x86_64_level"]
+    line = next(ln for ln in ge.qconf("-sc").stdout.splitlines() if ln.startswith("x86_64_level"))
+    assert line.split()[3] == "<=" and ensure_complexes(ge) == []

@@ -38,7 +38,7 @@ def sandbox(sandbox):
     cell.remove(log=lambda message: None)
     cell.up(log=lambda message: None)
     yield cell
-    # cell.remove(log=lambda message: None)
+    cell.remove(log=lambda message: None)
 
 
 @pytest.fixture(scope="module")
