@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import calendar
 import os
-import re
 import time
 from dataclasses import asdict, dataclass, field
 from xml.etree import ElementTree
@@ -18,7 +17,6 @@ from .envs import EnvStore
 from .gridengine import GridEngine
 
 clock = time.time  # what "age" is measured against (screenshots fix it)
-_ROW = re.compile(r"^\s*(\d+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+\s+\S+)\s+(.*)$")
 
 
 @dataclass
@@ -40,26 +38,34 @@ class QstatJob:
         return f"{self.job_id}.{self.tasks}" if self.tasks else self.job_id
 
 
+FULL_NAME = "       Full jobname:"
+CKPT_ENV = "       Checkpoint Env.:"
+
+
 def parse_qstat_r(text: str) -> list[QstatJob]:
-    """Parse `qstat -u '*' -r` text (pure; tested on captured output)."""
+    """Parse `qstat -u '*' -r` text (pure; tested on captured output). A job line has its id
+    right-aligned in the first 7 columns; its detail lines are indented 7 spaces, and only
+    two of them matter here. Plain string tests: 10,000 jobs are 60,000 lines."""
     jobs: list[QstatJob] = []
     for line in text.splitlines():
-        match = _ROW.match(line)
-        if match and not line.startswith(" " * 7 + "Full"):
-            job_id, _prior, name, owner, state, since, rest = match.groups()
-            parts = rest.split()
-            queue = parts.pop(0) if parts and "@" in parts[0] else ""
-            slots = parts.pop(0) if parts else "1"
-            jobs.append(QstatJob(job_id, name, owner, state, since, queue, slots, " ".join(parts)))
+        if line.startswith("       "):
+            if not jobs:
+                continue
+            if line.startswith(FULL_NAME):
+                jobs[-1].name = line[len(FULL_NAME) :].strip()
+            elif line.startswith(CKPT_ENV):
+                jobs[-1].env = line[len(CKPT_ENV) :].strip()
             continue
-        stripped = line.strip()
-        if not jobs or ":" not in stripped:
-            continue
-        label, _, value = stripped.partition(":")
-        if label == "Full jobname":
-            jobs[-1].name = value.strip()
-        elif label == "Checkpoint Env.":
-            jobs[-1].env = value.strip()
+        parts = line.split()
+        if len(parts) < 7 or not parts[0].isdigit():
+            continue  # the header, its rule, or nothing
+        rest = parts[7:]
+        queue = rest.pop(0) if rest and "@" in rest[0] else ""
+        slots = rest.pop(0) if rest else "1"
+        since = f"{parts[5]} {parts[6]}"
+        jobs.append(
+            QstatJob(parts[0], parts[2], parts[3], parts[4], since, queue, slots, " ".join(rest))
+        )
     return jobs
 
 
@@ -156,13 +162,16 @@ class JobRow:
         return data
 
 
+def task_dir_name(job_id: str, task: str) -> str | None:
+    """JOB.TASK, the hooks' directory of a job's task (JOB.1 for a job without tasks); a
+    pending range of tasks has none yet."""
+    task = task or "1"
+    return f"{job_id}.{task}" if task.isdigit() else None
+
+
 def task_dir_for(job_id: str, task: str, ckpt_dir: str | None) -> str | None:
-    """The hooks' directory of a job's task; a pending range of tasks has none yet."""
-    if not ckpt_dir:
-        return None
-    if not task:
-        return os.path.join(ckpt_dir, layout.task_dir_name(job_id, None))
-    return os.path.join(ckpt_dir, f"{job_id}.{task}") if task.isdigit() else None
+    name = task_dir_name(job_id, task)
+    return f"{ckpt_dir.rstrip('/')}/{name}" if ckpt_dir and name else None
 
 
 def age(stamp: str | None, now: float) -> int | None:
@@ -187,10 +196,10 @@ def join_manifest(
 ) -> JobRow:
     """Add what the hooks know (manifest.json) to what Grid Engine knows. With `listed`, only
     directories that exist are read (a pending job has none: no failing open per job)."""
-    row.task_dir = task_dir_for(row.job_id, row.task, ckpt_dir)
+    row.task_dir = task_dir_for(row.job_id, row.task, ckpt_dir)  # no os.path: 10,000 jobs
     if row.task_dir is None or ckpt_dir is None:
         return row
-    if listed is not None and os.path.basename(row.task_dir) not in task_dirs(ckpt_dir, listed):
+    if listed is not None and row.task_dir.rpartition("/")[2] not in task_dirs(ckpt_dir, listed):
         return row
     manifest = layout.read_json(os.path.join(row.task_dir, layout.MANIFEST))
     if not manifest:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from importlib import import_module
 
 from textual import work
 from textual.app import App, ComposeResult
@@ -17,20 +18,24 @@ from qckpt.backend.gridengine import GridEngine
 
 from .components.dialogs import ErrorScreen, GotoScreen, HelpScreen
 from .components.environments import EnvironmentsView
-from .components.jobs import JobsView
-from .components.queues import QueuesView
-from .components.storage import StorageView
 from .config import Settings
 
+# The first view is composed at start; the others are imported and mounted on first visit,
+# so the first paint waits for none of their widgets (P5).
 VIEWS = {
-    "environments": EnvironmentsView,
-    "queues": QueuesView,
-    "jobs": JobsView,
-    "storage": StorageView,
+    "environments": "environments:EnvironmentsView",
+    "queues": "queues:QueuesView",
+    "jobs": "jobs:JobsView",
+    "storage": "storage:StorageView",
 }
 ALIASES = {"environments": "environments", "envs": "environments", "ckpt": "environments",
            "queues": "queues", "q": "queues", "jobs": "jobs", "j": "jobs",
            "storage": "storage", "disk": "storage", "du": "storage"}  # fmt: skip
+
+
+def view_class(name: str) -> type:
+    module, _, cls = VIEWS[name].partition(":")
+    return getattr(import_module(f"qckpt.tui.components.{module}"), cls)
 
 
 class ViewCommands(Provider):
@@ -86,16 +91,16 @@ class QckptApp(App):
         yield Static("", id="banner")
         with ContentSwitcher(initial="environments", id="views"):
             yield EnvironmentsView(id="environments")
-            yield QueuesView(id="queues")
-            yield JobsView(id="jobs")
-            yield StorageView(id="storage")
         yield Footer()
 
     def on_mount(self) -> None:
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
-        self.load_info()
         self.current_view().query_one("DataTable").focus()
+        self.call_after_refresh(self.start_loading)  # the frame first, then Grid Engine
+
+    def start_loading(self) -> None:
+        self.load_info()
         self.refresh_view()
 
     # -- reading, on a timer that never overlaps itself -------------------------------
@@ -165,8 +170,11 @@ class QckptApp(App):
             self.push_screen(ErrorScreen(type(error).__name__, str(error)))
 
     # -- navigation ------------------------------------------------------------------
-    def switch_view(self, name: str) -> None:
-        self.query_one("#views", ContentSwitcher).current = name
+    async def switch_view(self, name: str) -> None:
+        switcher = self.query_one("#views", ContentSwitcher)
+        if not switcher.query_children(f"#{name}"):
+            await switcher.mount(view_class(name)(id=name))
+        switcher.current = name
         self.current_view().query_one("DataTable").focus()
         self.current_view().refresh_data(force=True)
         self.refresh_bindings()

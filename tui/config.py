@@ -12,8 +12,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from qckpt.backend.errors import FieldError, ValidationFailed
 
 
@@ -34,10 +32,16 @@ def load_settings(path: Path | None = None) -> Settings:
     """Settings from the file (missing file: defaults); a bad value names its key."""
     path = path or config_path()
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        text = path.read_text()
     except FileNotFoundError:
-        data = {}
-    except (OSError, yaml.YAMLError) as exc:
+        text = ""
+    except OSError as exc:
+        raise ValidationFailed([FieldError(str(path), f"cannot be read: {exc}")]) from exc
+    import yaml  # only with a file: the console's first paint does not wait for it
+
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
         raise ValidationFailed([FieldError(str(path), f"cannot be read: {exc}")]) from exc
     if not isinstance(data, dict):
         raise ValidationFailed([FieldError(str(path), "must be a mapping of settings")])

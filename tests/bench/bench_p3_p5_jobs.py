@@ -3,7 +3,8 @@ P5: first paint of the console vs a minimal Textual app (goal <= 1.5x), and resi
 memory with 10,000 jobs in the Jobs view (goal <= 150 MB).
 
 Needs the sandbox cell; submits held jobs (as its job user) up to COUNT, and removes them
-afterwards. Run: python -m tests.bench.bench_p3_p5_jobs [COUNT]
+afterwards (with --keep they stay for the next run: submitting 10,000 takes ~13 min).
+Run: python -m tests.bench.bench_p3_p5_jobs [COUNT] [--keep]
 """
 
 from __future__ import annotations
@@ -68,7 +69,9 @@ def paint_time(make_app: str, import_line: str, env: dict) -> float:
 
 
 def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    numbers = [a for a in sys.argv[1:] if a.isdigit()]
+    count = int(numbers[0]) if numbers else 10_000
+    keep = "--keep" in sys.argv
     sandbox = Sandbox.from_environment()
     ge = sandbox.ge(timeout=120)
     envs = EnvStore(ge)
@@ -105,9 +108,10 @@ def main() -> None:
         ).stdout.strip()  # fmt: skip
         print(f"P5 resident memory with the Jobs view at {rows} jobs: {rss} (goal <= 150 MB)")
     finally:
-        ge.run(["qdel", "-u", sandbox.user, "*"], check=False)
-        time.sleep(2)
-        ge.qconf("-dckpt", ENV, check=False)
+        if not keep:
+            ge.run(["qdel", "-u", sandbox.user, "*"], check=False)
+            time.sleep(2)
+            ge.qconf("-dckpt", ENV, check=False)
 
 
 if __name__ == "__main__":

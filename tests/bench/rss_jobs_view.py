@@ -15,7 +15,7 @@ async def main() -> None:
     app = QckptApp(settings=Settings(refresh=3600))
     async with app.run_test(size=(140, 40)) as pilot:
         await app.workers.wait_for_complete()
-        app.switch_view("jobs")
+        await app.switch_view("jobs")
         for _ in range(600):
             await pilot.pause(0.1)
             if not any(w.is_running for w in app.workers):

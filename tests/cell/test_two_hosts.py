@@ -87,7 +87,7 @@ async def test_a_job_migrates_to_the_second_host_and_goes_on(sandbox, hosts, nam
         app = QckptApp(ge=ge, settings=Settings(refresh=60))
         async with app.run_test(size=SIZE) as pilot:  # what an administrator sees
             await settle(app, pilot)
-            app.switch_view("jobs")
+            await app.switch_view("jobs")
             await settle(app, pilot)
             table = app.query_one("#job-table", DataTable)
             for _ in range(30):

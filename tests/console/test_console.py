@@ -7,7 +7,7 @@ import contextlib
 import pytest
 from textual.geometry import Region
 from textual.widgets import Checkbox, DataTable, Input, Static
-from textual.worker import WorkerFailed
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from qckpt.backend.queue_states import instance_states
 from qckpt.backend.queues import Target
@@ -25,8 +25,9 @@ SIZE = (140, 40)
 async def settle(app, pilot) -> None:
     """Wait until no worker runs (a write starts a reload when it is done)."""
     for _ in range(100):
-        # a failed worker: the app's handler shows it; the test looks at what the user sees
-        with contextlib.suppress(WorkerFailed):
+        # a failed worker: the app's handler shows it; the test looks at what the user sees.
+        # A cancelled one was replaced by a newer load of the same view.
+        with contextlib.suppress(WorkerFailed, WorkerCancelled):
             await app.workers.wait_for_complete()
         await pilot.pause()
         if not any(w.is_running for w in app.workers):
@@ -269,7 +270,7 @@ async def test_queue_values_are_checked_before_they_are_set(ge, queues, test_que
     app = QckptApp(ge=ge, settings=Settings(refresh=60), hooks_dir="/opt/qckpt")
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        app.switch_view("queues")
+        await app.switch_view("queues")
         await settle(app, pilot)
         await select_row(app, pilot, test_queue)
         await pilot.press("s")  # starter_method, offered as the installed qckpt-starter
@@ -299,7 +300,7 @@ async def test_a_queue_in_error_state_shows_why_and_can_be_cleared(sandbox, ge, 
         app = QckptApp(ge=ge, settings=Settings(refresh=60))
         async with app.run_test(size=SIZE) as pilot:
             await settle(app, pilot)
-            app.switch_view("queues")
+            await app.switch_view("queues")
             await settle(app, pilot)
             await select_row(app, pilot, test_queue)
             table = app.query_one("#queue-table", DataTable)

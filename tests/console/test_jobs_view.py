@@ -44,7 +44,7 @@ def state_of(ge, sandbox, job: str) -> str:
 
 async def open_jobs(app, pilot) -> DataTable:
     await settle(app, pilot)
-    app.switch_view("jobs")
+    await app.switch_view("jobs")
     await settle(app, pilot)
     return app.query_one("#job-table", DataTable)
 

@@ -25,6 +25,7 @@ from qckpt.hooks import layout
 from qckpt.tui.app import QckptApp
 from qckpt.tui.config import Settings
 from tests.cell.jobs import share_programs, submit, wait_until
+from tests.console.test_console import settle
 
 pytestmark = pytest.mark.cell
 NOW = calendar.timegm((2026, 11, 22, 8, 0, 0))  # the screens' "now"
@@ -145,16 +146,15 @@ def jobs(objects, sandbox):
 def showing(view: str, *keys: str, filtered: str = "snap"):
     async def run_before(pilot) -> None:
         app = pilot.app
-        await app.workers.wait_for_complete()
+        await settle(app, pilot)
         if view != "environments":
-            app.switch_view(view)
-            await app.workers.wait_for_complete()
+            await app.switch_view(view)
+            await settle(app, pilot)
         app.current_view().query_one(".filter").value = filtered
         await pilot.pause()
         for key in keys:
             await pilot.press(key)
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(app, pilot)
 
     return run_before
 

@@ -40,7 +40,7 @@ async def test_storage_lists_usage_and_cleans_only_orphans(
         app = QckptApp(ge=ge, settings=Settings(refresh=60))
         async with app.run_test(size=SIZE) as pilot:
             await settle(app, pilot)
-            app.switch_view("storage")
+            await app.switch_view("storage")
             await settle(app, pilot)
             await select_row(app, pilot, ckpt_dir)
             await pilot.pause()

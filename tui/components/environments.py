@@ -13,7 +13,6 @@ from qckpt.backend.errors import ChangedOnCell
 
 from ..rows import ENV_COLUMNS, env_cells
 from .dialogs import ConfirmScreen, ValueScreen
-from .env_form import EnvFormScreen
 from .tables import current_key, details_grid, sync_rows
 from .view import View
 
@@ -82,6 +81,8 @@ class EnvironmentsView(View):
 
     # -- changing ----------------------------------------------------------------
     def action_add(self) -> None:
+        from .env_form import EnvFormScreen  # the form's widgets load when first asked for
+
         self.app.push_screen(EnvFormScreen(None, self.app.hooks_dir, ""), self.confirm_add)
 
     def confirm_add(self, env: CheckpointEnv | None) -> None:
@@ -96,6 +97,8 @@ class EnvironmentsView(View):
     def action_edit(self) -> None:
         loaded = self.selected()
         if loaded is not None:
+            from .env_form import EnvFormScreen
+
             self.app.push_screen(
                 EnvFormScreen(loaded), lambda new: new and self.compare(loaded, new)
             )
