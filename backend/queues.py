@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 
 from .envs import EnvStore
 from .errors import FieldError, NotFound, QckptError, ReadBackMismatch, ValidationFailed
 from .gridengine import GridEngine
-from .qconf_format import parse_fields, split_host_values, split_list
+from .qconf_format import format_fields, parse_fields, split_host_values, split_list
+from .rules import check_name
 
 ATTRS = (
     "hostlist",
@@ -147,6 +149,53 @@ class QueueStore:
             except NotFound:
                 continue
         return queues
+
+    def create(self, name: str, hostlist: str) -> Queue:
+        """A new batch queue with Grid Engine's usual defaults (qconf -Aq)."""
+        _raise_if(check_name(name, "qname"))
+        slots = max(4, os.cpu_count() or 1)
+        fields = [
+            ("qname", name),
+            ("hostlist", hostlist),
+            ("seq_no", "0"),
+            ("load_thresholds", "NONE"),
+            ("suspend_thresholds", "NONE"),
+            ("nsuspend", "1"),
+            ("suspend_interval", "00:05:00"),
+            ("priority", "0"),
+            ("min_cpu_interval", "00:05:00"),
+            ("processors", "UNDEFINED"),
+            ("qtype", "BATCH INTERACTIVE"),
+            ("ckpt_list", "NONE"),
+            ("pe_list", "NONE"),
+            ("rerun", "FALSE"),
+            ("slots", str(slots)),
+            ("tmpdir", "/tmp"),
+            ("shell", "/bin/sh"),
+            ("prolog", "NONE"),
+            ("epilog", "NONE"),
+            ("shell_start_mode", "posix_compliant"),
+            ("starter_method", "NONE"),
+            ("suspend_method", "NONE"),
+            ("resume_method", "NONE"),
+            ("terminate_method", "NONE"),
+            ("notify", "00:00:60"),
+            ("owner_list", "NONE"),
+            ("user_lists", "NONE"),
+            ("xuser_lists", "NONE"),
+            ("subordinate_list", "NONE"),
+            ("complex_values", "NONE"),
+            ("projects", "NONE"),
+            ("xprojects", "NONE"),
+            ("calendar", "NONE"),
+            ("initial_state", "default"),
+        ] + [
+            (f"{p}_{lim}", "INFINITY")
+            for lim in ("rt", "cpu", "fsize", "data", "stack", "core", "rss", "vmem")
+            for p in "sh"
+        ]
+        self.ge.qconf_file("-Aq", format_fields(fields, 22))
+        return self.get(name)
 
     def complexes(self) -> set[str]:
         out = self.ge.qconf("-sc").stdout

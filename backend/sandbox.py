@@ -22,6 +22,7 @@ from . import sandbox_hosts
 from .errors import GridEngineError, QckptError
 from .gridengine import GridEngine
 from .qconf_format import format_fields, parse_fields
+from .queues import QueueStore
 
 PACKAGES = ("gridengine-master", "gridengine-exec", "gridengine-client")
 SPOOLINIT = "/usr/lib/gridengine/spoolinit"
@@ -340,51 +341,8 @@ class Sandbox:
         ge.qconf_file("-Mconf", format_fields(pairs, 29), name="global")
 
     def add_queue(self, name: str, host: str | None = None) -> None:
-        """Add a batch queue on this host (or host) with Grid Engine's usual defaults."""
-        ge, host = self.ge(), host or self.host
-        slots = max(4, os.cpu_count() or 1)
-        fields = [
-            ("qname", name),
-            ("hostlist", host),
-            ("seq_no", "0"),
-            ("load_thresholds", "NONE"),
-            ("suspend_thresholds", "NONE"),
-            ("nsuspend", "1"),
-            ("suspend_interval", "00:05:00"),
-            ("priority", "0"),
-            ("min_cpu_interval", "00:05:00"),
-            ("processors", "UNDEFINED"),
-            ("qtype", "BATCH INTERACTIVE"),
-            ("ckpt_list", "NONE"),
-            ("pe_list", "NONE"),
-            ("rerun", "FALSE"),
-            ("slots", str(slots)),
-            ("tmpdir", "/tmp"),
-            ("shell", "/bin/sh"),
-            ("prolog", "NONE"),
-            ("epilog", "NONE"),
-            ("shell_start_mode", "posix_compliant"),
-            ("starter_method", "NONE"),
-            ("suspend_method", "NONE"),
-            ("resume_method", "NONE"),
-            ("terminate_method", "NONE"),
-            ("notify", "00:00:60"),
-            ("owner_list", "NONE"),
-            ("user_lists", "NONE"),
-            ("xuser_lists", "NONE"),
-            ("subordinate_list", "NONE"),
-            ("complex_values", "NONE"),
-            ("projects", "NONE"),
-            ("xprojects", "NONE"),
-            ("calendar", "NONE"),
-            ("initial_state", "default"),
-        ] + [
-            (f"{p}_{lim}", "INFINITY")
-            for lim in ("rt", "cpu", "fsize", "data", "stack", "core", "rss", "vmem")
-            for p in "sh"
-        ]
-        # fmt: skip
-        ge.qconf_file("-Aq", format_fields(fields, 22))
+        """Add a batch queue on this host (or hosts) with Grid Engine's usual defaults."""
+        QueueStore(self.ge()).create(name, host or self.host)
 
     def _write_admin_file(self, path: str, text: str) -> None:
         admin = pwd.getpwnam(self.admin)

@@ -12,7 +12,7 @@ from qckpt.backend.gridengine import GridEngine
 from qckpt.backend.queues import QueueStore
 from qckpt.backend.sandbox import Sandbox
 
-from . import cli_envs, cli_hooks, cli_jobs, cli_queues, cli_sandbox
+from . import cli_config, cli_doctor, cli_envs, cli_hooks, cli_jobs, cli_queues, cli_sandbox
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_queues.register(sub)
     cli_hooks.register(sub)
     cli_jobs.register(sub)
+    cli_config.register(sub)
+    cli_doctor.register(sub)
     return parser
 
 
@@ -42,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         context: object = Sandbox.from_environment()
     elif args.command == "hooks":
         context = None
-    elif args.command in ("jobs", "storage"):
+    elif args.command in ("jobs", "storage", "export", "apply", "doctor"):
         context = GridEngine()
     elif args.command == "env":
         context = EnvStore(GridEngine())
