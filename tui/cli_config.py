@@ -9,6 +9,8 @@ from qckpt.backend import cellconfig
 from qckpt.backend.errors import FieldError, ValidationFailed
 from qckpt.backend.gridengine import GridEngine
 
+from .output import yaml_problem
+
 HEADER = "# qckpt export: the checkpoint set-up of a cell; `qckpt apply FILE` reproduces it\n"
 
 
@@ -37,7 +39,7 @@ def load(path: str) -> object:
     except OSError as exc:
         raise ValidationFailed([FieldError(path, f"cannot be read: {exc.strerror}")]) from None
     except yaml.YAMLError as exc:
-        raise ValidationFailed([FieldError(path, f"is not YAML: {exc}")]) from None
+        raise ValidationFailed([FieldError(path, yaml_problem(exc))]) from None
 
 
 def cmd_export(args: argparse.Namespace, ge: GridEngine) -> int:

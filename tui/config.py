@@ -14,6 +14,8 @@ from pathlib import Path
 
 from qckpt.backend.errors import FieldError, ValidationFailed
 
+from .output import yaml_problem
+
 
 @dataclass
 class Settings:
@@ -42,7 +44,7 @@ def load_settings(path: Path | None = None) -> Settings:
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
-        raise ValidationFailed([FieldError(str(path), f"cannot be read: {exc}")]) from exc
+        raise ValidationFailed([FieldError(str(path), yaml_problem(exc))]) from None
     if not isinstance(data, dict):
         raise ValidationFailed([FieldError(str(path), "must be a mapping of settings")])
     settings = Settings()

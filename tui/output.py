@@ -52,3 +52,11 @@ def parse_size(text: str) -> float | None:
         return float(text[:-1]) * UNITS[text[-1]]
     except (ValueError, KeyError, IndexError):
         return None
+
+
+def yaml_problem(exc: Exception) -> str:
+    """A YAML error in one line: where, and what (PyYAML's own text spans several)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return f"is not YAML ({where}{problem})"
