@@ -45,10 +45,7 @@ def ensure_complexes(ge: GridEngine) -> list[str]:
     return sorted(changed + list(wanted))
 
 
-def host_values(flags: set[str]) -> dict[str, str]:
-    values = {cpu.LEVEL_COMPLEX: str(cpu.level(flags))}
-    values.update({cpu.FLAG_PREFIX + f: "TRUE" if f in flags else "FALSE" for f in cpu.FLAGS})
-    return values
+host_values = cpu.complex_values
 
 
 def set_host_values(ge: GridEngine, host: str, flags: set[str]) -> dict[str, str]:

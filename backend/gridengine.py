@@ -102,11 +102,7 @@ class GridEngine:
         `user` runs it as that user (root only), e.g. the admin user or a job owner.
         """
         self.calls.append(list(args))
-        identity = {}
-        user = user or self.user
-        if user is not None:
-            entry = pwd.getpwnam(user)
-            identity = {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+        identity = self.identity(user or self.user)
         try:
             proc = subprocess.run(
                 args,
@@ -133,6 +129,14 @@ class GridEngine:
         if check and proc.returncode != 0:
             raise classify(result.message, args)
         return result
+
+    @staticmethod
+    def identity(user: str | None) -> dict:
+        """subprocess arguments that run a command as `user` (root only; None: as we are)."""
+        if user is None:
+            return {}
+        entry = pwd.getpwnam(user)
+        return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
 
     def qconf(self, *args: str, check: bool = True) -> Result:
         return self.run(["qconf", *args], check=check)

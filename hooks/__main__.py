@@ -15,6 +15,7 @@ USAGE = (
     " $job_pid\n"
     "       qckpt-hook clean [save] $job_id $ja_task_id $ckpt_dir\n"
     "       qckpt-hook loadsensor   (a Grid Engine load sensor: CPU level and cpuflag_*)\n"
+    "       qckpt-hook probe CKPT_DIR   (a host's CPU values, DMTCP, ckpt_dir access: JSON)\n"
     "       qckpt-hook version"
 )
 
@@ -47,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
 
             loadsensor(sys.stdin, sys.stdout)
             return 0
+        if cmd.verb == "probe":
+            from .probe import main as probe_main
+
+            return probe_main(cmd.positionals)
         if cmd.verb == "version":
             print(VERSION)
             return 0

@@ -59,6 +59,13 @@ def lacking(taken_on: dict, flags: set[str]) -> list[str]:
     return missing
 
 
+def complex_values(flags: set[str]) -> dict[str, str]:
+    """A host's values for the CPU complexes (host complex_values, or the load sensor's)."""
+    values = {LEVEL_COMPLEX: str(level(flags))}
+    values.update({FLAG_PREFIX + f: "TRUE" if f in flags else "FALSE" for f in FLAGS})
+    return values
+
+
 def requests(flags: set[str]) -> dict[str, str]:
     """Hard requests that pin a restart to hosts with these features."""
     wanted = {FLAG_PREFIX + f: "TRUE" for f in FLAGS if f in flags}

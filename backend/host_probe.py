@@ -1,0 +1,85 @@
+"""Asking each execution host, through Grid Engine itself: a short job per host
+(`qsub -sync y -l h=HOST`) runs `qckpt-hook probe CKPT_DIR` as an ordinary user and writes
+one JSON line into ckpt_dir. So "can every host reach ckpt_dir" is answered by every host,
+as a job will find it, and its CPU values and DMTCP come along."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from dataclasses import dataclass, field
+
+from .gridengine import GridEngine
+from .hooks_install import HOOK
+
+TIMEOUT = 120.0
+REASON = re.compile(r"^\S+ \S+ \[[^\]]*\]:\s*")  # "11/22/2026 09:03:21 [1001:16920]: "
+
+
+@dataclass
+class HostReport:
+    host: str
+    ok: bool
+    problem: str = ""
+    cpu: dict[str, str] = field(default_factory=dict)
+    dmtcp: str | None = None
+    python: str = ""
+
+
+def output_path(ckpt_dir: str, host: str) -> str:
+    return os.path.join(ckpt_dir, f".qckpt-probe-{host}.json")
+
+
+def probe_hosts(
+    ge: GridEngine, hooks_dir: str, ckpt_dir: str, user: str, hosts: list[str]
+) -> list[HostReport]:
+    """One probe job per host, all at once; a job Grid Engine cannot start on its host (its
+    output path unreachable there) is reported with Grid Engine's reason, not waited for."""
+    hook = os.path.join(hooks_dir, HOOK)
+    jobs: dict[str, str] = {}
+    reports: dict[str, HostReport] = {}
+    for host in hosts:
+        out = output_path(ckpt_dir, host)
+        if os.path.exists(out):
+            os.unlink(out)
+        argv = ["qsub", "-terse", "-l", f"h={host}", "-b", "y", "-j", "y", "-o", out,
+                "-N", "qckpt-probe", hook, "probe", ckpt_dir]  # fmt: skip
+        jobs[host] = ge.run(argv, user=user, cwd="/tmp").stdout.strip().split(".")[0]
+    deadline = time.monotonic() + TIMEOUT
+    while len(reports) < len(jobs) and time.monotonic() < deadline:
+        for host, job in jobs.items():
+            if host not in reports:
+                found = collect(ge, host, job, output_path(ckpt_dir, host))
+                if found is not None:
+                    reports[host] = found
+        time.sleep(0.5)
+    for host, job in jobs.items():
+        if host not in reports:
+            ge.run(["qdel", job], check=False)
+            reports[host] = HostReport(host, False, f"no answer within {TIMEOUT:g} s")
+    return [reports[h] for h in hosts]
+
+
+def collect(ge: GridEngine, host: str, job: str, out: str) -> HostReport | None:
+    """The host's report once its job wrote it; its failure once Grid Engine gave up on it."""
+    try:
+        with open(out) as handle:
+            data = json.loads(handle.read().strip().splitlines()[-1])
+    except (OSError, ValueError, IndexError):
+        status = ge.qstat("-j", job, check=False).stdout
+        reason = next((REASON.sub("", ln.split(":", 1)[1].strip()) for ln in status.splitlines()
+                       if ln.startswith("error reason")), None)  # fmt: skip
+        if reason is None:
+            return None  # pending or running still
+        ge.run(["qdel", job], check=False)
+        return HostReport(host, False, f"Grid Engine could not run the probe: {reason}")
+    os.unlink(out)
+    report = HostReport(
+        host, data.get("ckpt_dir") == "ok", cpu=data.get("cpu") or {},
+        dmtcp=data.get("dmtcp"), python=data.get("python", ""),
+    )  # fmt: skip
+    if not report.ok:
+        report.problem = f"ckpt_dir {data.get('ckpt_dir')} on {host}"
+    return report

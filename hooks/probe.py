@@ -1,0 +1,53 @@
+"""`qckpt-hook probe CKPT_DIR`: what `qckpt setup` needs to know of an execution host, run
+there as a job by an ordinary user. One JSON line: the host's name, whether the user can
+write into ckpt_dir, the host's CPU values (as Grid Engine complex values), DMTCP's version
+and the system python's."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import socket
+import tempfile
+
+from . import cpu
+
+
+def ckpt_dir_state(path: str) -> str:
+    if not os.path.isdir(path):
+        return "missing"
+    try:
+        fd, name = tempfile.mkstemp(prefix=".qckpt-probe-", dir=path)
+    except OSError as exc:
+        return f"not writable ({exc.strerror})"
+    os.close(fd)
+    os.unlink(name)
+    return "ok"
+
+
+def dmtcp_version() -> str | None:
+    try:
+        from . import engine_dmtcp
+
+        return engine_dmtcp.find().version()
+    except Exception:  # absent, or broken: the probe reports, never fails
+        return None
+
+
+def report(ckpt_dir: str) -> dict:
+    return {
+        "host": socket.gethostname(),
+        "ckpt_dir": ckpt_dir_state(ckpt_dir),
+        "cpu": cpu.complex_values(cpu.read_flags()),
+        "dmtcp": dmtcp_version(),
+        "python": platform.python_version(),
+    }
+
+
+def main(positionals: list[str]) -> int:
+    if len(positionals) != 1 or not os.path.isabs(positionals[0]):
+        print("qckpt-hook probe: give the absolute ckpt_dir", flush=True)
+        return 2
+    print(json.dumps(report(positionals[0]), sort_keys=True), flush=True)
+    return 0
