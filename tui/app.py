@@ -30,7 +30,8 @@ VIEWS = {
 }
 ALIASES = {"environments": "environments", "envs": "environments", "ckpt": "environments",
            "queues": "queues", "q": "queues", "jobs": "jobs", "j": "jobs",
-           "storage": "storage", "disk": "storage", "du": "storage"}  # fmt: skip
+           "storage": "storage", "disk": "storage", "du": "storage",
+           "setup": "setup", "wizard": "setup"}  # fmt: skip
 
 
 def view_class(name: str) -> type:
@@ -46,6 +47,7 @@ class ViewCommands(Provider):
         matcher = self.matcher(query)
         view = app.current_view()
         commands = [(f"Go to {name}", partial(app.switch_view, name)) for name in VIEWS]
+        commands.append(("Set up checkpointing (wizard)", app.action_setup))
         for binding in view.BINDINGS:
             action = binding.action
             if view.check_action(action.split("(")[0], ()):
@@ -76,8 +78,10 @@ class QckptApp(App):
         settings: Settings | None = None,
         read_only: bool = False,
         hooks_dir: str = "",
+        setup: object = None,
     ) -> None:
         super().__init__()
+        self.setup_answers = setup  # qckpt setup: open the wizard (Answers, or True: defaults)
         self.ge = ge or GridEngine(timeout=15)
         self.settings = settings or Settings()
         self.read_only = read_only or self.settings.read_only
@@ -98,6 +102,8 @@ class QckptApp(App):
             self.set_keymap(self.settings.keymap)
         self.current_view().query_one("DataTable").focus()
         self.call_after_refresh(self.start_loading)  # the frame first, then Grid Engine
+        if self.setup_answers:
+            self.action_setup()
 
     def start_loading(self) -> None:
         self.load_info()
@@ -180,7 +186,24 @@ class QckptApp(App):
         self.refresh_bindings()
 
     def action_goto(self) -> None:
-        self.push_screen(GotoScreen(ALIASES), lambda name: name and self.switch_view(name))
+        self.push_screen(GotoScreen(ALIASES), self.go)
+
+    async def go(self, name: str | None) -> None:
+        if name == "setup":
+            self.action_setup()
+        elif name:
+            await self.switch_view(name)
+
+    def action_setup(self) -> None:
+        """The guided set-up wizard (`:setup`, the palette, or `qckpt setup`)."""
+        from qckpt.backend.setup_steps import Answers
+
+        from .components.setup import SetupScreen
+
+        given = self.setup_answers
+        self.push_screen(
+            SetupScreen(given if isinstance(given, Answers) else Answers.defaults(self.ge))
+        )
 
     def action_filter(self) -> None:
         box = self.current_view().query_one(".filter", Input)

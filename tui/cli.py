@@ -12,7 +12,16 @@ from qckpt.backend.gridengine import GridEngine
 from qckpt.backend.queues import QueueStore
 from qckpt.backend.sandbox import Sandbox
 
-from . import cli_config, cli_doctor, cli_envs, cli_hooks, cli_jobs, cli_queues, cli_sandbox
+from . import (
+    cli_config,
+    cli_doctor,
+    cli_envs,
+    cli_hooks,
+    cli_jobs,
+    cli_queues,
+    cli_sandbox,
+    cli_setup,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_jobs.register(sub)
     cli_config.register(sub)
     cli_doctor.register(sub)
+    cli_setup.register(sub)
     return parser
 
 
@@ -44,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         context: object = Sandbox.from_environment()
     elif args.command == "hooks":
         context = None
-    elif args.command in ("jobs", "storage", "export", "apply", "doctor"):
+    elif args.command in ("jobs", "storage", "export", "apply", "doctor", "setup"):
         context = GridEngine()
     elif args.command == "env":
         context = EnvStore(GridEngine())
