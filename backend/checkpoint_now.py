@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import shutil
 import subprocess
 from dataclasses import dataclass
 
@@ -60,8 +61,8 @@ def run_as(owner: str, euid: int | None = None) -> list[str]:
     euid = os.geteuid() if euid is None else euid
     if pwd.getpwuid(euid).pw_name == owner:
         return []
-    if euid == 0:
-        return ["runuser", "-u", owner, "--"]
+    if euid == 0:  # util-linux's runuser lives in /usr/sbin, often not on a user's PATH
+        return [shutil.which("runuser") or "/usr/sbin/runuser", "-u", owner, "--"]
     raise refuse("owner", f"the hook runs as the job's owner {owner}: run qckpt as root or {owner}")
 
 

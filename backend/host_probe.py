@@ -68,7 +68,12 @@ def collect(ge: GridEngine, host: str, job: str, out: str) -> HostReport | None:
         with open(out) as handle:
             data = json.loads(handle.read().strip().splitlines()[-1])
     except (OSError, ValueError, IndexError):
-        status = ge.qstat("-j", job, check=False).stdout
+        result = ge.qstat("-j", job, check=False)
+        if result.returncode != 0 and not os.path.exists(out):  # ended without a report
+            return HostReport(
+                host, False, f"probe job {job} ended without a report: qacct -j {job}"
+            )
+        status = result.stdout
         reason = next((REASON.sub("", ln.split(":", 1)[1].strip()) for ln in status.splitlines()
                        if ln.startswith("error reason")), None)  # fmt: skip
         if reason is None:

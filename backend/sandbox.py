@@ -178,11 +178,27 @@ class Sandbox:
             hostlist = ge.qconf("-sq", "all.q", check=False).stdout
             if f" {host.name}" not in hostlist and "all.q" in ge.qconf("-sql").stdout.split():
                 ge.qconf("-aattr", "queue", "hostlist", host.name, "all.q")
+            if self._own_gid_range(ge, host) and self._execd_on(host.name):
+                _stop(self._execd_on(host.name))  # it reads its configuration at start
             if not self._execd_on(host.name):
                 log(f"starting sge_execd on {host.name} ({host.addresses[1]}, netns {host.netns})")
                 ge.run(sandbox_hosts.in_host(host, [EXECD]))
         for host in extra:
             self._wait(lambda h=host.name: self._host_reports_load(h), f"{host.name} to report", 90)
+
+    def _own_gid_range(self, ge: GridEngine, host: sandbox_hosts.ExtraHost) -> bool:
+        """Hosts sharing one kernel must not share gid_range: an execd finds a job's
+        processes by their additional group id, and killed the other host's job that had the
+        same one (seen: exit 137 at once). Returns whether the configuration changed."""
+        wanted = f"gid_range {host.gid_range}"
+        current = ge.qconf("-sconf", host.name, check=False)
+        if current.returncode == 0 and wanted.split() in [
+            ln.split() for ln in current.stdout.splitlines()
+        ]:
+            return False
+        option = "-Mconf" if current.returncode == 0 else "-Aconf"
+        ge.qconf_file(option, wanted + "\n", name=host.name)
+        return True
 
     def _main_execd(self) -> int | None:
         """This machine's own execd (its spool directory may say localhost: FACTS.md)."""

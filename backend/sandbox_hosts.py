@@ -55,6 +55,13 @@ class ExtraHost:
         return f"127.{high}.{low}.{first + 1}", f"127.{high}.{low}.{first + 2}"
 
     @property
+    def gid_range(self) -> str:
+        """Additional group ids for its jobs, apart from every other host's (and from the
+        global 65400-65500 the first host uses)."""
+        first = 64000 + 100 * (self.number - 2)
+        return f"{first}-{first + 99}"
+
+    @property
     def marker(self) -> str:
         return f"# qckpt sandbox {self.cell}"
 

@@ -140,7 +140,7 @@ async def test_checkpoint_now_runs_the_hook_as_the_owner_and_shows_the_generatio
                 await pilot.press("c")
                 assert isinstance(app.screen, ConfirmScreen)
                 shown = app.screen.details
-                assert shown.startswith(f"runuser -u {sandbox.user} -- ") and (
+                assert f"runuser -u {sandbox.user} -- " in shown.splitlines()[0] and (
                     " checkpoint --engine signal " in shown and f" {job} 0 " in shown
                 )
                 await pilot.press("y")

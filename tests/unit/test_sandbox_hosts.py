@@ -21,3 +21,8 @@ def test_another_cell_gets_other_addresses_and_the_count_is_bounded():
     for count in (0, 9):
         with pytest.raises(HostSetupError, match="--hosts: 1 to 8"):
             hosts_for("qckpt", 16444, count)
+
+
+def test_hosts_on_one_kernel_get_gid_ranges_of_their_own():
+    second, third = hosts_for("qckpt", 16444, 3)
+    assert (second.gid_range, third.gid_range) == ("64000-64099", "64100-64199")
