@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from textual.widgets import DataTable, Log
+from textual.widgets import DataTable, RichLog
 
 from qckpt.backend import doctor
 from qckpt.backend.sandbox import Sandbox
@@ -43,6 +43,10 @@ def answers_for(cell: Sandbox) -> Answers:
     )  # fmt: skip
 
 
+def log_text(screen) -> str:
+    return "\n".join(strip.text for strip in screen.query_one("#setup-log", RichLog).lines)
+
+
 async def wait_steps(app, pilot, screen: SetupScreen) -> None:
     for _ in range(600):
         await settle(app, pilot)
@@ -71,7 +75,7 @@ async def test_the_wizard_sets_up_a_fresh_cell_end_to_end(cell):
         assert screen.states["hooks"] == "done"
         await pilot.press("a")  # every step not done yet
         await wait_steps(app, pilot, screen)
-        log = "\n".join(app.screen.query_one("#setup-log", Log).lines)
+        log = log_text(app.screen)
         assert set(screen.states.values()) == {"done"}, log
         assert f"{cell.host}: ok" in log and f"{cell.extra_hosts(2)[0].name}: ok" in log
         assert "checkpointed, migrated and restarted on" in log
@@ -93,7 +97,7 @@ async def test_a_failed_step_says_why_and_how_to_fix_it(cell, tmp_path):
         await pilot.press("enter")
         await wait_steps(app, pilot, screen)
         assert screen.states["ckpt_dir"] == "failed"
-        log = "\n".join(app.screen.query_one("#setup-log", Log).lines)
+        log = log_text(app.screen)
         assert "FAILED:" in log and "cannot use" in log
         assert f"fix: mount {answers.ckpt_dir} on every execution host" in log
 

@@ -20,6 +20,7 @@ from qckpt.backend.envs import EnvStore
 from qckpt.backend.hooks_install import install
 from qckpt.backend.queues import QueueStore, Target
 from qckpt.backend.sandbox import Sandbox
+from qckpt.backend.setup_steps import Answers
 from qckpt.backend.templates import from_template
 from qckpt.hooks import layout
 from qckpt.tui.app import QckptApp
@@ -211,3 +212,19 @@ def test_storage(jobs, fixed_now, sandbox, snap_compare):
     fixed_now.write_text(fixed_now.read_text().replace('"dir": ""', f'"dir": "{sandbox.ckpt_dir}"'))
     before = showing("storage", filtered="")
     assert snap_compare(make_app(sandbox), terminal_size=BIG, run_before=before)
+
+
+def test_setup(objects, sandbox, snap_compare):
+    """The wizard before it runs: the answers, the steps, what the selected one will do."""
+    answers = Answers(
+        hooks_dir=sandbox.hooks_dir, ckpt_dir=sandbox.ckpt_dir, templates=["dmtcp-cpu", "signal"],
+        queues=["snapq"], job_user=sandbox.user, load_threshold="np_load_avg=1.75",
+    )  # fmt: skip
+    app = QckptApp(ge=sandbox.ge(), settings=Settings(refresh=3600), setup=answers)
+
+    async def run_before(pilot) -> None:
+        await settle(pilot.app, pilot)
+        await pilot.press("down")  # the ckpt_dir step: its probe jobs
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(app, terminal_size=BIG, run_before=run_before)

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Log, Static
+from textual.widgets import DataTable, Footer, RichLog, Static
 
 from qckpt.backend.errors import FieldError, QckptError, ValidationFailed
 from qckpt.backend.setup_steps import Answers, Step, StepFailed, steps
@@ -53,7 +53,7 @@ class SetupScreen(Screen):
             yield table
             with Vertical(id="setup-right"):
                 yield Static("", id="setup-shows", markup=False)
-                yield Log(id="setup-log", highlight=False)
+                yield RichLog(id="setup-log", wrap=True, markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -93,8 +93,14 @@ class SetupScreen(Screen):
     def show_step(self) -> None:
         step = self.selected()
         if step is not None:
-            lines = ["What it will do:", *[f"  {line}" for line in step.shows]]
-            self.query_one("#setup-shows", Static).update("\n".join(lines))
+            shown = Text()
+            shown.append("What it will do:", style="bold")
+            for line in step.shows:
+                body = line.lstrip()
+                # the indent as a segment of its own: SVG screenshots keep its width
+                shown.append("\n" + " " * (2 + len(line) - len(body)), style="dim")
+                shown.append(body)
+            self.query_one("#setup-shows", Static).update(shown)
 
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self.show_step()
@@ -165,7 +171,7 @@ class SetupScreen(Screen):
 
     # -- running ---------------------------------------------------------------------
     def log_line(self, line: str) -> None:
-        self.query_one("#setup-log", Log).write_line(line)
+        self.query_one("#setup-log", RichLog).write(line)
 
     @work(thread=True, exclusive=True, group="setup", exit_on_error=False)
     def run_steps(self, chosen: list[Step]) -> None:
