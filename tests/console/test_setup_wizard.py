@@ -43,8 +43,10 @@ def answers_for(cell: Sandbox) -> Answers:
     )  # fmt: skip
 
 
-def log_text(screen) -> str:
-    return "\n".join(strip.text for strip in screen.query_one("#setup-log", RichLog).lines)
+def log_text(screen: SetupScreen) -> str:
+    shown = "".join(strip.text for strip in screen.query_one("#setup-log", RichLog).lines)
+    assert "".join(screen.lines).replace(" ", "") == shown.replace(" ", "")  # all on screen
+    return "\n".join(screen.lines)
 
 
 async def wait_steps(app, pilot, screen: SetupScreen) -> None:

@@ -43,6 +43,7 @@ class SetupScreen(Screen):
         self.steps: list[Step] = []
         self.states: dict[str, str] = {}
         self.busy = False
+        self.lines: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield Static("Set up checkpointing", id="setup-title", classes="dialog-title")
@@ -171,6 +172,7 @@ class SetupScreen(Screen):
 
     # -- running ---------------------------------------------------------------------
     def log_line(self, line: str) -> None:
+        self.lines.append(line)  # as written (the widget wraps them)
         self.query_one("#setup-log", RichLog).write(line)
 
     @work(thread=True, exclusive=True, group="setup", exit_on_error=False)
