@@ -11,6 +11,7 @@ shared as an NFS mount would share them. Names resolve both ways: the host's lin
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from dataclasses import dataclass
 
@@ -89,6 +90,9 @@ def create(host: ExtraHost, qmaster_host: str) -> None:
     """The namespace, its veth pair and routes, and both sides' host names (idempotent)."""
     near, far = host.addresses
     near_if, far_if = host.veth
+    for tool, package in (("ip", "iproute2"), ("unshare", "util-linux")):
+        if shutil.which(tool) is None:
+            raise HostSetupError(f"--hosts needs {tool}: apt-get install {package}")
     if not exists(host):
         ip("ip", "netns", "add", host.netns)
         ip("ip", "link", "add", near_if, "type", "veth", "peer", "name", far_if)
