@@ -102,10 +102,19 @@ def parse_job_xml(text: str) -> dict[str, tuple[str, int]]:
 
 
 class WhenCache:
-    """A job's when is copied at submit and never changes: ask once per job."""
+    """What a view keeps between refreshes. A job's when is copied at submit and never
+    changes: asked once per job. And the last listing: when qstat says exactly what it said
+    last time (the usual case between two refreshes), it is not parsed again."""
 
     def __init__(self) -> None:
         self.known: dict[str, tuple[str, int]] = {}
+        self.last_text: str | None = None
+        self.last_jobs: list[QstatJob] = []
+
+    def parsed(self, text: str) -> list[QstatJob]:
+        if text != self.last_text:
+            self.last_text, self.last_jobs = text, parse_qstat_r(text)
+        return self.last_jobs
 
     def lookup(self, ge: GridEngine, job_ids: list[str]) -> dict[str, tuple[str, int]]:
         missing = sorted({j for j in job_ids if j not in self.known}, key=int)
@@ -229,8 +238,9 @@ def list_jobs(
     by_name = {e.name: e for e in (envs if envs is not None else EnvStore(ge).list())}
     now = clock()
     rows = []
-    listed = [j for j in parse_qstat_r(ge.qstat("-u", "*", "-r").stdout) if j.env or all_jobs]
-    own = (when_cache or WhenCache()).lookup(ge, [j.job_id for j in listed if j.env])
+    when_cache = when_cache or WhenCache()
+    listed = [j for j in when_cache.parsed(ge.qstat("-u", "*", "-r").stdout) if j.env or all_jobs]
+    own = when_cache.lookup(ge, [j.job_id for j in listed if j.env])
     dirs: dict[str, set[str]] = {}
     for job in listed:
         env = by_name.get(job.env)

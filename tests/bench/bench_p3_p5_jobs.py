@@ -51,7 +51,7 @@ def submit_held(sandbox: Sandbox, count: int, chunk: int = 1000) -> None:
         ge.run(["/bin/sh", "-s"], input="".join(lines), user=sandbox.user, cwd="/tmp")
 
 
-def timed(call, runs: int = 3) -> list[float]:
+def timed(call, runs: int = 5) -> list[float]:
     times = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -94,11 +94,20 @@ def main() -> None:
         median = statistics.median(refresh)
         print(f"P3 one refresh:     median {median:.3f} s ({ratio:.2f}x, goal <= 1.3x)")
 
+        def changed() -> None:  # the listing changed since the last refresh: parsed anew
+            cache.last_text = None
+            list_jobs(ge, envs=env_cache.get(ge), when_cache=cache)
+
+        anew = statistics.median(timed(changed))
+        ratio = anew / statistics.median(qstat)
+        print(f"P3 one refresh after a change: median {anew:.3f} s ({ratio:.2f}x)")
+
         env = dict(os.environ, **sandbox.env())
-        minimal = statistics.median([paint_time("Minimal()", "", env) for _ in range(3)])
-        ours = statistics.median(
-            [paint_time("QckptApp()", "from qckpt.tui.app import QckptApp", env) for _ in range(3)]
-        )
+        mins, ourss = [], []
+        for _ in range(7):  # alternated, so a busy moment hits both alike
+            mins.append(paint_time("Minimal()", "", env))
+            ourss.append(paint_time("QckptApp()", "from qckpt.tui.app import QckptApp", env))
+        minimal, ours = statistics.median(mins), statistics.median(ourss)
         ratio = ours / minimal
         print(f"P5 first paint: minimal app {minimal:.3f} s, qckpt {ours:.3f} s", end=" ")
         print(f"({ratio:.2f}x, goal <= 1.5x)")

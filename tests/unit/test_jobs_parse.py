@@ -36,3 +36,14 @@ def test_a_jobs_own_when_and_interval_come_from_qstat_j():
 def test_when_bits():
     assert when_from_attr(1 | 4) == "xm"
     assert when_from_attr(8) == "n"
+
+
+def test_the_same_listing_is_parsed_once_and_a_new_one_again():
+    from qckpt.backend.jobs import WhenCache
+
+    text = (DATA / "qstat_r.txt").read_text()
+    cache = WhenCache()
+    first = cache.parsed(text)
+    assert cache.parsed(str(text)) is first  # equal text: the same parse
+    changed = cache.parsed(text.replace("demo-held", "other-held"))
+    assert changed is not first and "other-held" in [j.name for j in changed]
