@@ -79,7 +79,8 @@ class Cell:
         return found
 
 
-def diagnose(ge: GridEngine) -> list[Finding]:
+def diagnose(ge: GridEngine, probe_user: str | None = None) -> list[Finding]:
+    """Every check; with probe_user, also a probe job on every execution host, as that user."""
     try:
         cell = Cell.read(ge)
     except GridEngineError as exc:  # unreachable, or no such cell
@@ -89,6 +90,8 @@ def diagnose(ge: GridEngine) -> list[Finding]:
     findings = [ok("qmaster", ge.describe(), "sge_qmaster answers")]
     for check in checks.ALL:
         findings += check(cell)
+    if probe_user:
+        findings += checks.check_hosts(cell, ge, probe_user)
     return findings
 
 

@@ -10,7 +10,7 @@ import psutil
 
 from qckpt.hooks import engine_dmtcp, jobinfo
 
-from . import cpu_setup, hooks_install
+from . import cpu_setup, hooks_install, host_probe
 from .doctor import Cell, Finding, fail, ok, warn
 from .qconf_format import split_list
 from .queues import _seconds
@@ -276,5 +276,52 @@ def check_queue_states(cell: Cell) -> list[Finding]:
     return out
 
 
-ALL = (check_hooks, check_dmtcp, check_ckpt_dirs, check_starters, check_when, check_complexes,
-       check_same_cpu_hosts, check_queue_states)  # fmt: skip
+ALL = (
+    check_hooks,
+    check_dmtcp,
+    check_ckpt_dirs,
+    check_starters,
+    check_when,
+    check_complexes,
+    check_same_cpu_hosts,
+    check_queue_states,
+)
+
+
+def check_hosts(cell: Cell, ge, user: str) -> list[Finding]:
+    """Asked of every execution host by a probe job (`qckpt doctor --hosts`): its view of
+    ckpt_dir, the hooks it runs, DMTCP where an environment needs it."""
+    out = []
+    for env in (e for e in cell.envs if cell.hooks(e)):
+        hooks_dir = os.path.dirname(env.ckpt_command.split()[0])
+        hosts = sorted({h for q, _ in cell.offering(env.name) for h in q.hosts})
+        if not hosts or not os.access(os.path.join(hooks_dir, hooks_install.HOOK), os.X_OK):
+            continue
+        current = hooks_install.installed_digest(hooks_dir)
+        needs_dmtcp = cell.hooks(env).options.engine == "dmtcp"
+        for report in host_probe.probe_hosts(ge, hooks_dir, env.ckpt_dir, user, hosts):
+            subject = f"{report.host} ({env.name})"
+            if not report.ok:
+                out.append(fail("host", subject, report.problem, "mount ckpt_dir there, 1777"))
+            elif needs_dmtcp and report.dmtcp is None:
+                out.append(
+                    fail(
+                        "host",
+                        subject,
+                        "DMTCP is missing there",
+                        "build DMTCP from its sources on that host",
+                    )
+                )
+            elif report.hook != current:
+                out.append(
+                    warn(
+                        "host",
+                        subject,
+                        "runs other hooks than this host sees",
+                        f"qckpt hooks install {hooks_dir} (a shared directory)",
+                    )
+                )
+            else:
+                dmtcp = f", DMTCP {report.dmtcp}" if needs_dmtcp else ""
+                out.append(ok("host", subject, f"ckpt_dir writable, hooks current{dmtcp}"))
+    return out

@@ -26,6 +26,7 @@ class HostReport:
     cpu: dict[str, str] = field(default_factory=dict)
     dmtcp: str | None = None
     python: str = ""
+    hook: str | None = None  # the digest of the hook file the host ran
 
 
 def output_path(ckpt_dir: str, host: str) -> str:
@@ -83,7 +84,7 @@ def collect(ge: GridEngine, host: str, job: str, out: str) -> HostReport | None:
     os.unlink(out)
     report = HostReport(
         host, data.get("ckpt_dir") == "ok", cpu=data.get("cpu") or {},
-        dmtcp=data.get("dmtcp"), python=data.get("python", ""),
+        dmtcp=data.get("dmtcp"), python=data.get("python", ""), hook=data.get("hook"),
     )  # fmt: skip
     if not report.ok:
         report.problem = f"ckpt_dir {data.get('ckpt_dir')} on {host}"

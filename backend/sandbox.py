@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from . import sandbox_hosts
 from .errors import GridEngineError, QckptError
+from .global_config import set_global
 from .gridengine import GridEngine
 from .qconf_format import format_fields, parse_fields
 from .queues import QueueStore
@@ -350,11 +351,7 @@ class Sandbox:
             "reporting_params": "accounting=true reporting=false flush_time=00:00:01"
             " joblog=false sharelog=00:00:00",
         }
-        pairs = parse_fields(ge.qconf("-sconf", "global").stdout)
-        if all(dict(pairs).get(k) == v for k, v in wanted.items()):
-            return
-        pairs = [(k, wanted.get(k, v)) for k, v in pairs]
-        ge.qconf_file("-Mconf", format_fields(pairs, 29), name="global")
+        set_global(ge, wanted)
 
     def add_queue(self, name: str, host: str | None = None) -> None:
         """Add a batch queue on this host (or hosts) with Grid Engine's usual defaults."""

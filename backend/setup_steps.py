@@ -12,6 +12,7 @@ from typing import Callable
 from . import cpu_setup, host_probe, smoke
 from .envs import EnvStore
 from .errors import FieldError, QckptError, ValidationFailed
+from .global_config import set_global
 from .gridengine import GridEngine
 from .hooks_install import HOOK, LOADSENSOR, STARTER, install
 from .qconf_format import split_list
@@ -37,6 +38,7 @@ class Answers:
     queues: list[str] = field(default_factory=lambda: ["all.q"])
     job_user: str = ""  # an ordinary user: probe and smoke-test jobs (root cannot run jobs)
     load_threshold: str = ""  # e.g. np_load_avg=1.75: suspend (and so migrate) above it
+    cpu_values: str = "host"  # same-CPU values: "host" (set per host) or "sensor" (load sensor)
     smoke_test: bool = True
 
     @classmethod
@@ -81,6 +83,8 @@ class Answers:
                 errors.append(FieldError("load_threshold", problem.rule))
         if not ordinary_user(self.job_user):
             errors.append(FieldError("job_user", "an ordinary user (uid >= 1000) for test jobs"))
+        if self.cpu_values not in ("host", "sensor"):
+            errors.append(FieldError("cpu_values", "host (complex values) or sensor (load sensor)"))
         if not isinstance(self.smoke_test, bool):
             errors.append(FieldError("smoke_test", "true or false"))
         if errors:
@@ -210,6 +214,27 @@ def environments_step(ge: GridEngine, a: Answers) -> Step:
 
 
 def cpu_step(ge: GridEngine, a: Answers) -> Step:
+    return sensor_step(ge, a) if a.cpu_values == "sensor" else host_values_step(ge, a)
+
+
+def sensor_step(ge: GridEngine, a: Answers) -> Step:
+    sensor = os.path.join(a.hooks_dir, LOADSENSOR)
+    shows = ["qconf -Mc   (adds x86_64_level INT <= and the cpuflag_* BOOL complexes)",
+             f"qconf -mconf global: load_sensor {sensor}",
+             "  (every execd reports its own CPU; an execd reads a new load_sensor only when "
+             "it starts: restart sge_execd on each host)"]  # fmt: skip
+
+    def run(progress: Progress) -> str:
+        added = cpu_setup.ensure_complexes(ge)
+        progress(f"CPU complexes: {len(added)} added or corrected")
+        changed = set_global(ge, {"load_sensor": sensor})
+        progress(f"load_sensor {sensor}" + (" set" if changed else " already so"))
+        return "restart sge_execd on each execution host to start the load sensor"
+
+    return Step("cpu", "Same-CPU migration: complexes and the load sensor", shows, run)
+
+
+def host_values_step(ge: GridEngine, a: Answers) -> Step:
     shows = ["qconf -Mc   (adds x86_64_level INT <= and the cpuflag_* BOOL complexes)",
              "qconf -mattr exechost complex_values x86_64_level=N,cpuflag_...=TRUE HOST",
              "  (each host's values as its probe job measured them; the load sensor "

@@ -5,10 +5,12 @@ and the system python's."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
 import socket
+import sys
 import tempfile
 
 from . import cpu
@@ -35,6 +37,15 @@ def dmtcp_version() -> str | None:
         return None
 
 
+def own_digest() -> str | None:
+    """This hook file's digest (as `qckpt hooks install` reports it): current on this host?"""
+    try:
+        with open(sys.argv[0], "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()[:16]
+    except OSError:
+        return None
+
+
 def report(ckpt_dir: str) -> dict:
     return {
         "host": socket.gethostname(),
@@ -42,6 +53,7 @@ def report(ckpt_dir: str) -> dict:
         "cpu": cpu.complex_values(cpu.read_flags()),
         "dmtcp": dmtcp_version(),
         "python": platform.python_version(),
+        "hook": own_digest(),
     }
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 
 from qckpt.backend.doctor import diagnose
+from qckpt.backend.errors import FieldError, ValidationFailed
 from qckpt.backend.gridengine import GridEngine
+from qckpt.backend.setup_steps import ordinary_user
 
 from .output import print_json, print_table
 
@@ -16,11 +18,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("doctor", help="check the cell's checkpoint set-up; exit 1 on a failure")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--problems", action="store_true", help="only warnings and failures")
+    p.add_argument(
+        "--hosts", action="store_true",
+        help="also ask every execution host, by a short job each (as --user)",
+    )  # fmt: skip
+    p.add_argument("--user", metavar="USER", help="an ordinary user for those jobs")
     p.set_defaults(run=cmd_doctor)
 
 
 def cmd_doctor(args: argparse.Namespace, ge: GridEngine) -> int:
-    findings = diagnose(ge)
+    user = None
+    if args.hosts:
+        env = ge.environment()
+        user = args.user or env.get("QCKPT_SANDBOX_USER") or env.get("SUDO_USER")
+        if not ordinary_user(user):
+            raise ValidationFailed([FieldError("--user", "an ordinary user (uid >= 1000)")])
+    findings = diagnose(ge, probe_user=user)
     shown = [f for f in findings if f.status != "pass"] if args.problems else findings
     if args.json:
         print_json([f.as_dict() for f in shown])

@@ -3,6 +3,7 @@ then `qckpt setup --yes --config FILE` on the same cell (every step again: nothi
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from qckpt.tui.app import QckptApp
 from qckpt.tui.components.dialogs import ValueScreen
 from qckpt.tui.components.setup import SetupScreen
 from qckpt.tui.config import Settings
+from tests.cell.jobs import wait_until
 from tests.console.test_console import SIZE, settle
 
 pytestmark = pytest.mark.cell
@@ -139,3 +141,58 @@ def test_setup_yes_with_a_config_file_runs_every_step(cell, tmp_path):
                          text=True, env=env, timeout=60)  # fmt: skip
     assert bad.returncode == 1 and bad.stderr.startswith("qckpt: templates: one or more of")
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_cpu_values_by_the_load_sensor_reach_the_scheduler_after_an_execd_restart(cell):
+    """cpu_values: sensor sets the global load_sensor; each execd, restarted, reports its own
+    x86_64_level (hl:, a load value) instead of a fixed host value."""
+    from qckpt.backend.setup_steps import steps
+
+    ge = cell.ge()
+    answers = answers_for(cell)
+    answers.cpu_values = "sensor"
+    chosen = {s.key: s for s in steps(ge, answers)}
+    chosen["hooks"].run(lambda line: None)
+    assert "restart sge_execd" in chosen["cpu"].run(lambda line: None)
+    assert f"{answers.hooks_dir}/qckpt-loadsensor" in ge.qconf("-sconf", "global").stdout
+    hosts = [cell.host, cell.extra_hosts(2)[0].name]
+    for host in hosts:  # what the wizard's other mode set: gone, so only the sensor can say
+        ge.qconf("-dattr", "exechost", "complex_values", "x86_64_level", host, check=False)
+    cell.down(log=lambda message: None)
+    cell.up(log=lambda message: None, hosts=2)
+
+    def reported() -> dict[str, str]:  # host -> level, where it is a load value (hl:)
+        found, host = {}, None
+        for line in ge.run(["qhost", "-F", "x86_64_level"]).stdout.splitlines():
+            if line and not line[0].isspace():
+                host = line.split()[0]
+            elif "hl:x86_64_level=" in line:
+                found[host] = line.rsplit("=", 1)[1]
+        return found
+
+    levels = wait_until(lambda: len(reported()) == 2 and reported(), 90, "load sensor values")
+    assert set(levels) == set(hosts)
+
+
+def test_doctor_hosts_asks_every_execution_host(cell):
+    """On the set-up cell: each host, by its own probe job, reaches ckpt_dir and runs the
+    current hooks; a ckpt_dir the job user cannot write fails on every host."""
+    env = {"PATH": "/usr/bin:/bin", **cell.env()}
+    argv = [QCKPT, "doctor", "--hosts", "--user", cell.user, "--json"]
+
+    def host_findings() -> list[dict]:
+        out = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600)
+        return [f for f in json.loads(out.stdout) if f["check"] == "host"]
+
+    hosts = {cell.host, cell.extra_hosts(2)[0].name}
+    found = host_findings()
+    assert {f["subject"].split()[0] for f in found} == hosts
+    assert {f["status"] for f in found} == {"pass"}, found
+    os.chmod(cell.ckpt_dir, 0o700)
+    try:
+        assert {f["status"] for f in host_findings()} == {"fail"}
+    finally:
+        os.chmod(cell.ckpt_dir, 0o1777)
+    bad = subprocess.run([QCKPT, "doctor", "--hosts", "--user", "root"], capture_output=True,
+                         text=True, env=env, timeout=60)  # fmt: skip
+    assert bad.returncode == 1 and bad.stderr.startswith("qckpt: --user: an ordinary user")

@@ -20,7 +20,8 @@ from qckpt.backend.setup_steps import Answers, Step, StepFailed, steps
 from .dialogs import ValueScreen
 from .tables import details_grid
 
-ANSWERS = ("hooks_dir", "ckpt_dir", "templates", "queues", "job_user", "load_threshold")
+ANSWERS = ("hooks_dir", "ckpt_dir", "templates", "queues", "job_user", "load_threshold",
+           "cpu_values")  # fmt: skip
 MARKS = {"todo": "", "running": "running…", "done": "done", "skipped": "skipped",
          "failed": "FAILED"}  # fmt: skip
 
