@@ -9,11 +9,14 @@ directory and measures only those whose mtime or inode changed.
 
 from __future__ import annotations
 
+import copy
 import os
 import pwd
 import shutil
 import subprocess
-from dataclasses import asdict, dataclass, field, replace
+import tempfile
+from dataclasses import asdict, dataclass, field
+from typing import IO
 
 import psutil
 
@@ -77,40 +80,71 @@ class Measured:
     partials: int = 0
 
 
-def du_tasks(args: list[str], depth: int, tasks: set[str]) -> dict[str, Measured]:
+@dataclass
+class DuRun:
+    """A `du -B1 --max-depth` started: it writes to a file (a pipe read from Python cost a
+    fifth of du's own time) and runs on another core while Python stats."""
+
+    proc: subprocess.Popen
+    out: IO[bytes]
+
+    def lines(self) -> list[str]:
+        try:
+            self.proc.wait(timeout=600)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return []
+        finally:
+            self.out.seek(0)
+        with self.out:
+            return self.out.read().decode(errors="surrogateescape").splitlines()
+
+
+def start_du(args: list[str], depth: int) -> DuRun | None:
+    out = tempfile.TemporaryFile()  # noqa: SIM115 (DuRun.lines closes it)
+    try:
+        proc = subprocess.Popen(["du", "-B1", f"--max-depth={depth}", "--", *args],
+                                stdout=out, stderr=subprocess.DEVNULL)  # fmt: skip
+    except OSError:
+        out.close()
+        return None
+    return DuRun(proc, out)
+
+
+def du_tasks(
+    args: list[str], depth: int, tasks: set[str], started: DuRun | None = None
+) -> dict[str, Measured]:
     """One `du -B1 --max-depth` run: each task dir's size, and from the subdirectories it
     lists, its gen-N (complete, by the hooks' protocol) and gen-N.partial counts."""
-    try:
-        out = subprocess.run(
-            ["du", "-B1", f"--max-depth={depth}", "--", *args],
-            capture_output=True,
-            text=True,
-            timeout=600,
-        ).stdout
-    except (OSError, subprocess.TimeoutExpired):
+    run = started or start_du(args, depth)
+    if run is None:
         return {}
     found: dict[str, Measured] = {}
-    for line in out.splitlines():
+    for line in run.lines():
         size, _, path = line.partition("\t")
-        if not size.isdigit():
-            continue
         if path in tasks:
-            found.setdefault(path, Measured()).size = int(size)
+            if size.isdigit():
+                found.setdefault(path, Measured()).size = int(size)
             continue
-        parent, name = os.path.split(path)
-        if parent in tasks:
+        parent, _, name = path.rpartition("/")
+        if parent in tasks and name.startswith(layout.GEN_PREFIX):
             entry = found.setdefault(parent, Measured())
             entry.generations += layout.gen_number(name) is not None
             entry.partials += layout.partial_number(name) is not None
     return found
 
 
-def measure(ckpt_dir: str, paths: list[str], whole: bool, chunk: int = 1000) -> dict[str, Measured]:
+def measure(
+    ckpt_dir: str, paths: list[str], whole: bool, chunk: int = 1000,
+    started: DuRun | None = None,
+) -> dict[str, Measured]:  # fmt: skip
     """Sizes and generation counts of task dirs: du over the whole ckpt_dir when most are
-    new (a first scan), else du over just these; a Python walk where du is missing."""
+    new (a first scan; `started` early), else du over just these; a Python walk where du is
+    missing."""
     tasks = set(paths)
     if whole:
-        found = du_tasks([ckpt_dir], 2, tasks)
+        found = du_tasks([ckpt_dir], 2, tasks, started)
     else:
         found = {}
         for start in range(0, len(paths), chunk):
@@ -161,24 +195,34 @@ class StorageScanner:
             return DirUsage(ckpt_dir, exists=False)
         disk = psutil.disk_usage(ckpt_dir)
         usage = DirUsage(ckpt_dir, exists=True, fs_total=disk.total, fs_free=disk.free)
+        with os.scandir(ckpt_dir) as listing:
+            entries = [e for e in listing if e.is_dir(follow_symlinks=False)]
+        new = sum(1 for e in entries if e.path not in self.cache)
+        # Mostly new (a first scan): one du over it all, started now so that it runs while
+        # the directories are stat'ed here.
+        whole = new > 100 and new > len(entries) // 2
+        started = start_du([ckpt_dir], 2) if whole else None
         current: dict[str, tuple[tuple[int, int], int, str]] = {}
-        with os.scandir(ckpt_dir) as entries:
-            for entry in entries:
-                if not entry.is_dir(follow_symlinks=False):
-                    continue
-                st = entry.stat(follow_symlinks=False)
-                current[entry.path] = ((st.st_ino, st.st_mtime_ns), st.st_uid, entry.name)
+        for entry in entries:
+            st = entry.stat(follow_symlinks=False)
+            current[entry.path] = ((st.st_ino, st.st_mtime_ns), st.st_uid, entry.name)
         changed = [p for p, (sig, _uid, _name) in current.items() if self._stale(p, sig)]
-        whole = len(changed) > 100 and len(changed) > len(current) // 2
-        measured = measure(ckpt_dir, changed, whole) if changed else {}
+        measured = measure(ckpt_dir, changed, whole, started=started) if changed else {}
+        if started is not None and not changed:
+            started.proc.kill()
+            started.lines()
         for path in changed:
             signature, uid, name = current[path]
             self.cache[path] = (signature, self._task(name, uid, measured[path]))
         for path in [p for p in self.cache if p.startswith(ckpt_dir + os.sep) and p not in current]:
             del self.cache[path]
         for path in current:
-            task = replace(self.cache[path][1])
-            task.orphan = known_jobs is not None and task.job_id not in known_jobs
+            task = self.cache[path][1]
+            orphan = known_jobs is not None and task.job_id not in known_jobs
+            if task.orphan != orphan:  # cached objects are shared with earlier results
+                task = copy.copy(task)
+                task.orphan = orphan
+                self.cache[path] = (self.cache[path][0], task)
             usage.tasks.append(task)
         usage.tasks.sort(key=lambda t: -t.size)
         usage.used = sum(t.size for t in usage.tasks)

@@ -55,7 +55,7 @@ def test_an_unchanged_rescan_walks_nothing_and_a_new_generation_is_seen(tmp_path
     monkeypatch.setattr(
         storage,
         "measure",
-        lambda root, paths, whole: walks.extend(paths) or real(root, paths, whole),
+        lambda root, paths, whole, **kw: walks.extend(paths) or real(root, paths, whole, **kw),
     )
     assert scanner.scan(str(tmp_path)).used == first.used
     assert walks == []
