@@ -88,6 +88,13 @@ def _exec_hosts(ge: GridEngine) -> list[str]:
     return [h for h in result.stdout.split() if h] if result.returncode == 0 else []
 
 
+def admin_or_submit_hosts(ge: GridEngine) -> set[str]:
+    """Hosts that may run qstat and qalter (what the same-CPU migrate hook does)."""
+    return set(ge.qconf("-sh", check=False).stdout.split()) | set(
+        ge.qconf("-ss", check=False).stdout.split()
+    )
+
+
 def _host_values(ge: GridEngine, host: str) -> dict[str, str]:
     raw = dict(parse_fields(ge.qconf("-se", host).stdout)).get("complex_values", "NONE")
     values = {}

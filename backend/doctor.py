@@ -54,14 +54,12 @@ class Cell:
 
     @classmethod
     def read(cls, ge: GridEngine) -> Cell:
-        listed = set(ge.qconf("-sh", check=False).stdout.split())
-        listed |= set(ge.qconf("-ss", check=False).stdout.split())
         return cls(
             envs=EnvStore(ge).list(),
             queues=QueueStore(ge).list(),
             complexes=cellconfig._complexes(ge),
             exec_hosts=cellconfig._exec_hosts(ge),
-            admin_or_submit=listed,
+            admin_or_submit=cellconfig.admin_or_submit_hosts(ge),
             states=queue_states.instance_states(ge),
             levels=parse_levels(ge.run(["qhost", "-F", cpu.LEVEL_COMPLEX], check=False).stdout),
         )

@@ -19,14 +19,19 @@ LOW_FREE = 0.05  # warn under 5% free in a ckpt_dir's file system
 DMTCP_DIRS = engine_dmtcp.SEARCH  # where the hooks look besides PATH
 
 
+def hook_dir(command: str) -> str | None:
+    """The directory of the qckpt-hook a command calls (None: it calls no qckpt-hook)."""
+    return os.path.dirname(command.split()[0]) if jobinfo.parse_command_line(command) else None
+
+
 def hook_paths(cell: Cell) -> dict[str, list[str]]:
     """Directory of qckpt-hook -> the environments whose commands call it."""
     dirs: dict[str, list[str]] = {}
     for env in cell.envs:
         for command in (env.ckpt_command, env.migr_command, env.clean_command):
-            words = command.split()
-            if jobinfo.parse_command_line(command) and words:
-                names = dirs.setdefault(os.path.dirname(words[0]), [])
+            folder = hook_dir(command)
+            if folder is not None:
+                names = dirs.setdefault(folder, [])
                 if env.name not in names:
                     names.append(env.name)
     return dirs
@@ -293,7 +298,7 @@ def check_hosts(cell: Cell, ge, user: str) -> list[Finding]:
     ckpt_dir, the hooks it runs, DMTCP where an environment needs it."""
     out = []
     for env in (e for e in cell.envs if cell.hooks(e)):
-        hooks_dir = os.path.dirname(env.ckpt_command.split()[0])
+        hooks_dir = hook_dir(env.ckpt_command) or ""
         hosts = sorted({h for q, _ in cell.offering(env.name) for h in q.hosts})
         if not hosts or not os.access(os.path.join(hooks_dir, hooks_install.HOOK), os.X_OK):
             continue

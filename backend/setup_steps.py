@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from . import cpu_setup, host_probe, smoke
+from .cellconfig import admin_or_submit_hosts
 from .envs import EnvStore
 from .errors import FieldError, QckptError, ValidationFailed
 from .global_config import set_global
@@ -119,13 +120,14 @@ class Step:
 
 def steps(ge: GridEngine, answers: Answers) -> list[Step]:
     answers.check()
+    probed: dict[str, host_probe.HostReport] = {}  # the ckpt_dir step's, for the CPU step
     made = [
         hooks_step(answers),
-        ckpt_dir_step(ge, answers),
+        ckpt_dir_step(ge, answers, probed),
         environments_step(ge, answers),
     ]
     if answers.same_cpu:
-        made.append(cpu_step(ge, answers))
+        made.append(cpu_step(ge, answers, probed))
     made.append(queues_step(ge, answers))
     if answers.same_cpu:
         made.append(submit_hosts_step(ge, answers))
@@ -154,7 +156,7 @@ def exec_hosts(ge: GridEngine, queues: list[str]) -> list[str]:
     return sorted(hosts)
 
 
-def ckpt_dir_step(ge: GridEngine, a: Answers) -> Step:
+def ckpt_dir_step(ge: GridEngine, a: Answers, probed: dict) -> Step:
     shows = [f"mkdir -p {a.ckpt_dir}", f"chmod 1777 {a.ckpt_dir}   (sticky: each job owner "
              "writes only its own directory)", f"as {a.job_user}, one job per execution host "
              f"of {', '.join(a.queues)}:", f"  qsub -l h=HOST -b y {a.hooks_dir}/{HOOK} probe "
@@ -166,6 +168,8 @@ def ckpt_dir_step(ge: GridEngine, a: Answers) -> Step:
         hosts = exec_hosts(ge, a.queues)
         progress(f"probing {len(hosts)} hosts: {' '.join(hosts)}")
         reports = host_probe.probe_hosts(ge, a.hooks_dir, a.ckpt_dir, a.job_user, hosts)
+        probed.clear()
+        probed.update({r.host: r for r in reports if r.ok})
         bad = [r for r in reports if not r.ok]
         for report in reports:
             progress(
@@ -213,8 +217,8 @@ def environments_step(ge: GridEngine, a: Answers) -> Step:
     return Step("environments", "Define the checkpoint environments", shows, run)
 
 
-def cpu_step(ge: GridEngine, a: Answers) -> Step:
-    return sensor_step(ge, a) if a.cpu_values == "sensor" else host_values_step(ge, a)
+def cpu_step(ge: GridEngine, a: Answers, probed: dict) -> Step:
+    return sensor_step(ge, a) if a.cpu_values == "sensor" else host_values_step(ge, a, probed)
 
 
 def sensor_step(ge: GridEngine, a: Answers) -> Step:
@@ -234,7 +238,7 @@ def sensor_step(ge: GridEngine, a: Answers) -> Step:
     return Step("cpu", "Same-CPU migration: complexes and the load sensor", shows, run)
 
 
-def host_values_step(ge: GridEngine, a: Answers) -> Step:
+def host_values_step(ge: GridEngine, a: Answers, probed: dict) -> Step:
     shows = ["qconf -Mc   (adds x86_64_level INT <= and the cpuflag_* BOOL complexes)",
              "qconf -mattr exechost complex_values x86_64_level=N,cpuflag_...=TRUE HOST",
              "  (each host's values as its probe job measured them; the load sensor "
@@ -244,7 +248,9 @@ def host_values_step(ge: GridEngine, a: Answers) -> Step:
         added = cpu_setup.ensure_complexes(ge)
         progress(f"CPU complexes: {len(added)} added or corrected")
         hosts = exec_hosts(ge, a.queues)
-        reports = host_probe.probe_hosts(ge, a.hooks_dir, a.ckpt_dir, a.job_user, hosts)
+        unknown = [h for h in hosts if h not in probed]  # the ckpt_dir step asked the others
+        reports = [probed[h] for h in hosts if h in probed]
+        reports += host_probe.probe_hosts(ge, a.hooks_dir, a.ckpt_dir, a.job_user, unknown)
         for report in reports:
             if not report.ok:
                 raise StepFailed(report.problem, "run the ckpt_dir step first")
@@ -284,8 +290,7 @@ def submit_hosts_step(ge: GridEngine, a: Answers) -> Step:
              "  (the migrate hook of a same-CPU job runs qstat and qalter there)"]  # fmt: skip
 
     def run(progress: Progress) -> str:
-        listed = set(ge.qconf("-ss", check=False).stdout.split())
-        listed |= set(ge.qconf("-sh", check=False).stdout.split())
+        listed = admin_or_submit_hosts(ge)
         added = [h for h in exec_hosts(ge, a.queues) if h not in listed]
         for host in added:
             ge.qconf("-as", host)

@@ -88,9 +88,13 @@ def run(
     def read() -> dict:
         return layout.read_json(manifest) or {}
 
+    def running() -> dict | None:
+        found = read()
+        return found if found.get("state") == "running" else None
+
     try:
         progress(f"job {job} submitted; waiting for it to start")
-        started = wait_for(lambda: read().get("state") == "running" and read(), 90, "start")
+        started = wait_for(running, 90, "start")
         progress(f"job {job} runs on {started.get('host')}")
         row = wait_for(
             lambda: next((r for r in list_jobs(ge, envs=[env]) if r.job_id == job and "r" in
