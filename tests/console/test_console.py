@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from functools import partial
 
 import pytest
 from textual.geometry import Region
@@ -92,17 +93,25 @@ async def test_add_through_the_form_validates_as_you_type(ge, envs, name_for):
     assert envs.get(name).ckpt_command == "/opt/hook checkpoint $job_id"
 
 
+async def tick_m_in_the_form(app, pilot, name: str, meanwhile=None) -> None:
+    """Open the edit form of `name`, tick `when` m and apply (`meanwhile`: a change made on
+    the cell while the form is open)."""
+    await settle(app, pilot)
+    await select_row(app, pilot, name)
+    await pilot.press("e")
+    if meanwhile is not None:
+        meanwhile()
+    app.screen.query_one("#when-m", Checkbox).value = True
+    await pilot.pause()
+    await pilot.press("ctrl+s")
+    await settle(app, pilot)
+
+
 async def test_edit_shows_the_difference_and_applies_it(ge, envs, name_for):
     env = envs.add(valid_env(name_for()))
     app = QckptApp(ge=ge, settings=Settings(refresh=60))
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await select_row(app, pilot, env.name)
-        await pilot.press("e")
-        app.screen.query_one("#when-m", Checkbox).value = True
-        await pilot.pause()
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await tick_m_in_the_form(app, pilot, env.name)
         assert isinstance(app.screen, ConfirmScreen)
         assert app.screen.details == "when: xsr -> xsmr"
         await pilot.press("y")
@@ -114,13 +123,8 @@ async def test_an_edit_is_refused_when_the_cell_changed_meanwhile(ge, envs, name
     env = envs.add(valid_env(name_for()))
     app = QckptApp(ge=ge, settings=Settings(refresh=60))
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await select_row(app, pilot, env.name)
-        await pilot.press("e")
-        envs.edit(env.name, ckpt_dir="/elsewhere")  # behind the console's back
-        app.screen.query_one("#when-m", Checkbox).value = True
-        await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        behind_the_back = partial(envs.edit, env.name, ckpt_dir="/elsewhere")
+        await tick_m_in_the_form(app, pilot, env.name, meanwhile=behind_the_back)
         assert isinstance(app.screen, ErrorScreen)
         assert "Changed on the cell" in str(app.screen.title_text)
         assert "ckpt_dir: /var/spool/ckpt -> /elsewhere" in app.screen.message
