@@ -131,6 +131,9 @@ class QckptApp(App):
         self._refresh_timer = self.set_timer(self.settings.refresh, self.timed_refresh)
 
     def timed_refresh(self) -> None:
+        base = self.screen_stack[0] if self.screen_stack else None
+        if base is None or not base.query("#views"):  # the console is closing
+            return
         if self.paused or len(self.screen_stack) > 1:  # a dialog is open: wait for it
             self.schedule_refresh()
         else:

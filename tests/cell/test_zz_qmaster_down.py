@@ -48,11 +48,15 @@ async def test_the_console_shows_a_banner_while_qmaster_is_down_and_recovers(san
 
     from qckpt.tui.app import QckptApp
     from qckpt.tui.config import Settings
+    from tests.console.test_console import settle
 
     app = QckptApp(ge=GridEngine(env=sandbox.env(), timeout=10), settings=Settings(refresh=1))
     async with app.run_test(size=(140, 40)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        for _ in range(100):  # the console reads Grid Engine after its first frame
+            await settle(app, pilot)
+            if app.info is not None:
+                break
+        await settle(app, pilot)
         rows_before = app.query_one("#env-table", DataTable).row_count
         sandbox.stop_qmaster()
         try:
