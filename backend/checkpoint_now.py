@@ -74,6 +74,10 @@ def plan(ge: GridEngine, row: JobRow, env: CheckpointEnv | None, euid: int | Non
     if hook is None:
         raise refuse("ckpt_command", f"{env.name}'s ckpt_command does not call qckpt-hook")
     manifest = row.manifest or {}
+    if "t" in row.state:  # the manifest may still be a previous run's, its coordinator gone
+        raise refuse(
+            "state", f"job {row.key} is {row.state}: Grid Engine is starting it, try again"
+        )
     if "r" not in row.state or manifest.get("state") != "running" or not row.task_dir:
         shown = manifest.get("state") or "not started by qckpt-starter"
         raise refuse("state", f"job {row.key} is {row.state} ({shown}): only a running job")

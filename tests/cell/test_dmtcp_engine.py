@@ -101,7 +101,15 @@ def test_checkpoint_now_goes_through_the_jobs_coordinator(sandbox, name_for):
                 lambda: (layout.read_json(manifest) or {}).get("coordinator"), 60, "a coordinator"
             )
             envs = EnvStore(ge).list()
-            row = next(r for r in list_jobs(ge, envs=envs) if r.job_id == job)
+            # qstat says t until the execd reports the job, well after the starter has run
+            row = wait_until(
+                lambda: next(
+                    (r for r in list_jobs(ge, envs=envs) if r.job_id == job and "r" in r.state),
+                    None,
+                ),
+                60,
+                "qstat to show the job running",
+            )
             chosen = checkpoint_now.plan(ge, row, next(e for e in envs if e.name == env))
             newest = checkpoint_now.take(ge, row, chosen)
             assert newest["gen"] == 1 and newest["size"] > 0

@@ -63,6 +63,7 @@ def test_the_owner_runs_it_directly_and_anyone_else_is_refused():
     "changes, field",
     [
         ({"state": "qw", "manifest": {}}, "state: .*only a running job"),
+        ({"state": "Rt"}, "state: job 12 is Rt: Grid Engine is starting it"),
         ({"manifest": {"state": "migrated", "host": "nodea"}}, "state: "),
         ({"manifest": {"state": "running", "host": "nodea"}}, "coordinator: "),
     ],
