@@ -18,7 +18,7 @@ from .envs import EnvStore
 from .errors import FieldError, ValidationFailed
 from .gridengine import GridEngine
 from .qconf_format import parse_fields, split_list
-from .queues import Queue, QueueStore, Target, _same_setting
+from .queues import Queue, QueueStore, Target, same_setting
 from .setup_file import QUEUE_ATTRS, VERSION, check
 
 
@@ -40,10 +40,10 @@ def export(ge: GridEngine) -> dict:
     """What `apply` needs to reproduce this cell's checkpoint set-up."""
     envs = [{"name": e.name, **_env_fields(e)} for e in EnvStore(ge).list()]
     queues = [_queue_entry(q) for q in QueueStore(ge).list()]
-    defined = _complexes(ge)
+    defined = defined_complexes(ge)
     ours = set(cpu_setup.complex_lines())
     hosts: dict[str, dict[str, str]] = {}
-    for host in _exec_hosts(ge):
+    for host in all_exec_hosts(ge):
         values = {k: v for k, v in _host_values(ge, host).items() if k in ours}
         if values:
             hosts[host] = values
@@ -74,7 +74,8 @@ def _queue_entry(queue: Queue) -> dict:
     return entry
 
 
-def _complexes(ge: GridEngine) -> dict[str, list[str]]:
+def defined_complexes(ge: GridEngine) -> dict[str, list[str]]:
+    """The cell's complexes by name, each the words of its qconf -sc line."""
     found = {}
     for line in ge.qconf("-sc").stdout.splitlines():
         words = line.split()
@@ -83,7 +84,8 @@ def _complexes(ge: GridEngine) -> dict[str, list[str]]:
     return found
 
 
-def _exec_hosts(ge: GridEngine) -> list[str]:
+def all_exec_hosts(ge: GridEngine) -> list[str]:
+    """Every execution host (qconf -sel); none when Grid Engine cannot say."""
     result = ge.qconf("-sel", check=False)
     return [h for h in result.stdout.split() if h] if result.returncode == 0 else []
 
@@ -125,7 +127,7 @@ def apply(changes: list[Change]) -> None:
 
 
 def _complex_changes(ge: GridEngine) -> list[Change]:
-    defined = _complexes(ge)
+    defined = defined_complexes(ge)
     lines = []
     for name, line in cpu_setup.complex_lines().items():
         if name not in defined:
@@ -198,7 +200,7 @@ def _same(attr: str, old: str, new: str) -> bool:
         return False  # inherited: the file wants an override of its own
     if attr == "ckpt_list":
         return split_list(old) == split_list(new)
-    return _same_setting(old, new)
+    return same_setting(old, new)
 
 
 def _set_all(store: QueueStore, steps: list[tuple[Target, str, str]]) -> None:
@@ -212,7 +214,7 @@ def _set_all(store: QueueStore, steps: list[tuple[Target, str, str]]) -> None:
 
 def _host_changes(ge: GridEngine, hosts: dict[str, dict[str, str]]) -> list[Change]:
     changes = []
-    known = set(_exec_hosts(ge))
+    known = set(all_exec_hosts(ge))
     for host, wanted in hosts.items():
         if host not in known:
             raise ValidationFailed([FieldError(f"host_values.{host}", "not an execution host")])

@@ -57,8 +57,8 @@ class Cell:
         return cls(
             envs=EnvStore(ge).list(),
             queues=QueueStore(ge).list(),
-            complexes=cellconfig._complexes(ge),
-            exec_hosts=cellconfig._exec_hosts(ge),
+            complexes=cellconfig.defined_complexes(ge),
+            exec_hosts=cellconfig.all_exec_hosts(ge),
             admin_or_submit=cellconfig.admin_or_submit_hosts(ge),
             states=queue_states.instance_states(ge),
             levels=parse_levels(ge.run(["qhost", "-F", cpu.LEVEL_COMPLEX], check=False).stdout),

@@ -13,7 +13,7 @@ from qckpt.hooks import engine_dmtcp, jobinfo
 from . import cpu_setup, hooks_install, host_probe
 from .doctor import Cell, Finding, fail, ok, warn
 from .qconf_format import split_list
-from .queues import _seconds
+from .queues import seconds_of
 
 LOW_FREE = 0.05  # warn under 5% free in a ckpt_dir's file system
 DMTCP_DIRS = engine_dmtcp.SEARCH  # where the hooks look besides PATH
@@ -203,7 +203,7 @@ def check_when(cell: Cell) -> list[Finding]:
 
 def _seconds_or_zero(value: str) -> int:
     try:
-        return _seconds(value)
+        return seconds_of(value)
     except ValueError:
         return 0
 

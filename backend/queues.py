@@ -254,7 +254,7 @@ class QueueStore:
         after = self.get(target.queue)
         for attr, value in changes.items():
             stored = after.value(attr, target.host)
-            if not _same_setting(stored, value.strip()):
+            if not same_setting(stored, value.strip()):
                 raise ReadBackMismatch(str(target), [f"{attr}: {stored} (wanted {value.strip()})"])
         return after
 
@@ -296,14 +296,16 @@ def _raise_if(error: FieldError | None) -> None:
         raise ValidationFailed([error])
 
 
-def _same_setting(stored: str, wanted: str) -> bool:
+def same_setting(stored: str, wanted: str) -> bool:
+    """Whether two values of a queue attribute mean the same (case; a time written two ways)."""
     if stored.upper() == wanted.upper():
         return True
     a, b = _TIME.match(stored), _TIME.match(wanted)
-    return bool(a and b) and _seconds(stored) == _seconds(wanted)
+    return bool(a and b) and seconds_of(stored) == seconds_of(wanted)
 
 
-def _seconds(value: str) -> int:
+def seconds_of(value: str) -> int:
+    """Seconds in a Grid Engine time (SS, MM:SS or HH:MM:SS)."""
     total = 0
     for part in value.split(":"):
         total = total * 60 + int(part)

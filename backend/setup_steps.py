@@ -148,7 +148,8 @@ def hooks_step(a: Answers) -> Step:
     return Step("hooks", "Install the hooks", shows, run)
 
 
-def exec_hosts(ge: GridEngine, queues: list[str]) -> list[str]:
+def hosts_of_queues(ge: GridEngine, queues: list[str]) -> list[str]:
+    """The execution hosts the named queues run on."""
     store = QueueStore(ge)
     hosts: set[str] = set()
     for name in queues:
@@ -165,7 +166,7 @@ def ckpt_dir_step(ge: GridEngine, a: Answers, probed: dict) -> Step:
     def run(progress: Progress) -> str:
         os.makedirs(a.ckpt_dir, exist_ok=True)
         os.chmod(a.ckpt_dir, 0o1777)
-        hosts = exec_hosts(ge, a.queues)
+        hosts = hosts_of_queues(ge, a.queues)
         progress(f"probing {len(hosts)} hosts: {' '.join(hosts)}")
         reports = host_probe.probe_hosts(ge, a.hooks_dir, a.ckpt_dir, a.job_user, hosts)
         probed.clear()
@@ -247,7 +248,7 @@ def host_values_step(ge: GridEngine, a: Answers, probed: dict) -> Step:
     def run(progress: Progress) -> str:
         added = cpu_setup.ensure_complexes(ge)
         progress(f"CPU complexes: {len(added)} added or corrected")
-        hosts = exec_hosts(ge, a.queues)
+        hosts = hosts_of_queues(ge, a.queues)
         unknown = [h for h in hosts if h not in probed]  # the ckpt_dir step asked the others
         reports = [probed[h] for h in hosts if h in probed]
         reports += host_probe.probe_hosts(ge, a.hooks_dir, a.ckpt_dir, a.job_user, unknown)
@@ -291,7 +292,7 @@ def submit_hosts_step(ge: GridEngine, a: Answers) -> Step:
 
     def run(progress: Progress) -> str:
         listed = admin_or_submit_hosts(ge)
-        added = [h for h in exec_hosts(ge, a.queues) if h not in listed]
+        added = [h for h in hosts_of_queues(ge, a.queues) if h not in listed]
         for host in added:
             ge.qconf("-as", host)
             progress(f"{host} is now a submit host")
