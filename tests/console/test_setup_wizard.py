@@ -21,7 +21,7 @@ from qckpt.tui.components.dialogs import ValueScreen
 from qckpt.tui.components.setup import SetupScreen
 from qckpt.tui.config import Settings
 from tests.cell.jobs import wait_until
-from tests.console.test_console import SIZE, settle
+from tests.console.test_console import SIZE, settle, shown_text
 
 pytestmark = pytest.mark.cell
 QCKPT = str(Path(sys.executable).parent / "qckpt")
@@ -69,7 +69,7 @@ async def test_the_wizard_sets_up_a_fresh_cell_end_to_end(cell):
         assert isinstance(screen, SetupScreen)
         keys = [s.key for s in screen.steps]
         assert keys == ["hooks", "ckpt_dir", "environments", "cpu", "queues", "hosts", "smoke"]
-        assert "qckpt hooks install" in str(app.screen.query_one("#setup-shows").render())
+        assert "qckpt hooks install" in shown_text(app.screen.query_one("#setup-shows"))
         await pilot.press("s")  # skip the first step ...
         assert screen.states["hooks"] == "skipped"
         table = app.screen.query_one("#setup-steps", DataTable)

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -24,6 +27,24 @@ ANSWERS = ("hooks_dir", "ckpt_dir", "templates", "queues", "job_user", "load_thr
            "cpu_values")  # fmt: skip
 MARKS = {"todo": "", "running": "running…", "done": "done", "skipped": "skipped",
          "failed": "FAILED"}  # fmt: skip
+
+
+class Indented:
+    """Lines that keep their indent (plus `extra`) on every line they wrap onto.
+
+    The indent is a styled segment of its own: SVG screenshots drop plain leading spaces."""
+
+    def __init__(self, lines: list[str], extra: int) -> None:
+        self.lines, self.extra = lines, extra
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for line in self.lines:
+            body = line.lstrip()
+            indent = Segment(" " * (self.extra + len(line) - len(body)), Style(dim=True))
+            for wrapped in Text(body).wrap(console, max(options.max_width - len(indent.text), 20)):
+                yield indent
+                yield from wrapped.render(console)
+                yield Segment.line()
 
 
 class SetupScreen(Screen):
@@ -95,13 +116,7 @@ class SetupScreen(Screen):
     def show_step(self) -> None:
         step = self.selected()
         if step is not None:
-            shown = Text()
-            shown.append("What it will do:", style="bold")
-            for line in step.shows:
-                body = line.lstrip()
-                # the indent as a segment of its own: SVG screenshots keep its width
-                shown.append("\n" + " " * (2 + len(line) - len(body)), style="dim")
-                shown.append(body)
+            shown = Group(Text("What it will do:", style="bold"), Indented(step.shows, 2))
             self.query_one("#setup-shows", Static).update(shown)
 
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
