@@ -296,7 +296,11 @@ def submit_hosts_step(ge: GridEngine, a: Answers) -> Step:
         for host in added:
             ge.qconf("-as", host)
             progress(f"{host} is now a submit host")
-        return f"added {plural(len(added), 'submit host')}" if added else "every host may already"
+        return (
+            f"added {plural(len(added), 'submit host')}"
+            if added
+            else "every host is already an admin or submit host"
+        )
 
     return Step("hosts", "Let hosts pin same-CPU restarts", shows, run)
 

@@ -63,8 +63,10 @@ class QckptApp(App):
     TITLE = "qckpt"
     COMMANDS = App.COMMANDS | {ViewCommands}
     BINDINGS = [
-        Binding("colon", "goto", "Go to", show=False, id="app.goto"),
-        Binding("slash", "filter", "Filter", show=False, id="app.filter"),
+        # priority: handled as the key arrives, so the keys typed right after it reach the
+        # prompt (not the view, whose bindings they would trigger); off while typing in a field
+        Binding("colon", "goto", "Go to", show=False, id="app.goto", priority=True),
+        Binding("slash", "filter", "Filter", show=False, id="app.filter", priority=True),
         Binding("question_mark", "help", "Keys", id="app.help"),
         Binding("r", "refresh", "Refresh", show=False, id="app.refresh"),
         Binding("p", "pause", "Pause refresh", show=False, id="app.pause"),
@@ -188,8 +190,15 @@ class QckptApp(App):
         self.current_view().refresh_data(force=True)
         self.refresh_bindings()
 
-    def action_goto(self) -> None:
-        self.push_screen(GotoScreen(ALIASES), self.go)
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("goto", "filter"):
+            return len(self.screen_stack) == 1 and not isinstance(self.focused, Input)
+        return True
+
+    async def action_goto(self) -> None:
+        prompt = GotoScreen(ALIASES)
+        await self.push_screen(prompt, self.go)
+        prompt.set_focus(prompt.query_one(Input))  # before the next key is dispatched
 
     async def go(self, name: str | None) -> None:
         if name == "setup":
@@ -211,7 +220,7 @@ class QckptApp(App):
     def action_filter(self) -> None:
         box = self.current_view().query_one(".filter", Input)
         box.add_class("shown")
-        box.focus()
+        self.screen.set_focus(box)  # at once: the next key is the filter's first character
 
     def action_back(self) -> None:
         box = self.current_view().query_one(".filter", Input)

@@ -1,5 +1,5 @@
-"""The real `qckpt` in a terminal (tmux): it shows a checkpoint object, `:queues` shows the
-queue, ctrl+q quits."""
+"""The real `qckpt` in a terminal (tmux): it shows a checkpoint object, `:queues` typed at
+once shows the queues, `/` filters them, ctrl+q quits."""
 
 from __future__ import annotations
 
@@ -45,13 +45,17 @@ def test_qckpt_in_a_terminal(sandbox, envs, name_for, test_queue):
     )  # fmt: skip
     try:
         wait_for(session, env.name)
-        subprocess.run(["tmux", "send-keys", "-t", session, ":"], check=True)
-        wait_for(session, "view name")
-        subprocess.run(["tmux", "send-keys", "-t", session, "queues", "Enter"], check=True)
+        # typed at once, as a fast typist or a paste does: no key may reach the view instead
+        subprocess.run(["tmux", "send-keys", "-t", session, ":queues", "Enter"], check=True)
         wait_for(session, "CKPT_LIST")
-        subprocess.run(["tmux", "send-keys", "-t", session, "/", test_queue], check=True)
-        shown = wait_for(session, test_queue)
-        assert "QUEUE" in shown and "CKPT_LIST" in shown
+        shown = wait_for(session, "all.q")
+        subprocess.run(["tmux", "send-keys", "-t", session, "/" + test_queue], check=True)
+        deadline = time.monotonic() + 20
+        while "all.q" in shown and time.monotonic() < deadline:
+            time.sleep(0.2)
+            shown = screen(session)
+        assert "all.q" not in shown, shown  # the filter got every character
+        assert "QUEUE" in shown and "CKPT_LIST" in shown and test_queue in shown
         subprocess.run(["tmux", "send-keys", "-t", session, "C-q"], check=True)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

@@ -188,8 +188,8 @@ class SetupScreen(Screen):
 
     # -- running ---------------------------------------------------------------------
     def log_line(self, line: str) -> None:
-        self.lines.append(line)  # as written (the widget wraps them)
-        self.query_one("#setup-log", RichLog).write(line)
+        self.lines.append(line)  # as written (the widget wraps them, indent kept)
+        self.query_one("#setup-log", RichLog).write(Indented([line], 0))
 
     @work(thread=True, exclusive=True, group="setup", exit_on_error=False)
     def run_steps(self, chosen: list[Step]) -> None:
