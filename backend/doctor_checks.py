@@ -4,11 +4,11 @@ looking at files and the hooks' digest on this host)."""
 from __future__ import annotations
 
 import os
-import shutil
 
 import psutil
 
 from qckpt.hooks import engine_dmtcp, jobinfo
+from qckpt.hooks.engine_signal import EngineError
 
 from . import cpu_setup, hooks_install, host_probe
 from .doctor import Cell, Finding, fail, ok, warn
@@ -16,7 +16,6 @@ from .qconf_format import split_list
 from .queues import seconds_of
 
 LOW_FREE = 0.05  # warn under 5% free in a ckpt_dir's file system
-DMTCP_DIRS = engine_dmtcp.SEARCH  # where the hooks look besides PATH
 
 
 def hook_dir(command: str) -> str | None:
@@ -73,25 +72,19 @@ def check_dmtcp(cell: Cell) -> list[Finding]:
     users = [e.name for e in cell.envs if (h := cell.hooks(e)) and h.options.engine == "dmtcp"]
     if not users:
         return []
-    found = shutil.which("dmtcp_launch") or next(
-        (
-            os.path.join(d, "dmtcp_launch")
-            for d in DMTCP_DIRS
-            if os.access(os.path.join(d, "dmtcp_launch"), os.X_OK)
-        ),
-        None,
-    )
     subject = ", ".join(users)
-    if found:
-        return [ok("dmtcp", subject, f"{found} here (install the same on every execution host)")]
-    return [
-        fail(
-            "dmtcp",
-            subject,
-            "DMTCP not found on PATH or under /opt/dmtcp here",
-            "build DMTCP from its sources (its INSTALL.md) on every execution host",
-        )
-    ]
+    try:
+        found = engine_dmtcp.find().launch  # where and how the hooks look for it
+    except EngineError:
+        return [
+            fail(
+                "dmtcp",
+                subject,
+                "DMTCP not found on PATH or under /opt/dmtcp here",
+                "build DMTCP from its sources (its INSTALL.md) on every execution host",
+            )
+        ]
+    return [ok("dmtcp", subject, f"{found} here (install the same on every execution host)")]
 
 
 def check_ckpt_dirs(cell: Cell) -> list[Finding]:

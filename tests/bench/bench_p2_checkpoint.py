@@ -16,6 +16,7 @@ import time
 
 from qckpt.hooks import layout
 from tests.bench.common import hooks, spool, starter_env
+from tests.cell.jobs import has_dmtcp
 
 ROUNDS = 6
 HOLDER = (
@@ -29,7 +30,7 @@ HOLDER = (
 
 def main() -> None:
     mib = int(sys.argv[1]) if len(sys.argv) > 1 else 1024
-    if not (shutil.which("dmtcp_launch") or os.access("/opt/dmtcp/bin/dmtcp_launch", os.X_OK)):
+    if not has_dmtcp():
         print("P2 skipped: DMTCP is not installed")
         return
     hooks_dir = hooks()

@@ -16,8 +16,19 @@ from qckpt.backend.hooks_install import install
 from qckpt.backend.queues import QueueStore, Target
 from qckpt.backend.sandbox import Sandbox
 from qckpt.backend.templates import from_template
+from qckpt.hooks import engine_dmtcp
+from qckpt.hooks.engine_signal import EngineError
 
 PROGRAMS = Path(__file__).parent.parent / "programs"
+
+
+def has_dmtcp() -> bool:
+    """DMTCP where the hooks look for it (PATH, then /opt/dmtcp/bin)."""
+    try:
+        engine_dmtcp.find()
+    except EngineError:
+        return False
+    return True
 
 
 def share_programs(sandbox: Sandbox) -> str:

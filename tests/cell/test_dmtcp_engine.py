@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import stat
 import uuid
 
@@ -23,6 +22,7 @@ from tests.cell.jobs import (
     accounting,
     checkpointing_queue,
     events_of,
+    has_dmtcp,
     scratch,
     share_programs,
     submit,
@@ -33,7 +33,7 @@ from tests.cell.jobs import (
 pytestmark = [
     pytest.mark.cell,
     pytest.mark.skipif(
-        not (shutil.which("dmtcp_launch") or os.access("/opt/dmtcp/bin/dmtcp_launch", os.X_OK)),
+        not has_dmtcp(),
         reason="DMTCP is not installed (on PATH or under /opt/dmtcp): build it from its sources",
     ),
 ]

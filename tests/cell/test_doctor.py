@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from qckpt.backend import doctor, doctor_checks
+from qckpt.backend import doctor
 from qckpt.backend.cpu_setup import ensure_complexes, set_host_values
 from qckpt.backend.hooks_install import install
 from qckpt.backend.queues import QueueStore, Target
 from qckpt.backend.templates import from_template
-from qckpt.hooks import cpu
+from qckpt.hooks import cpu, engine_dmtcp
 from tests.cell.jobs import submit, wait_until
 
 pytestmark = pytest.mark.cell
@@ -189,6 +189,6 @@ def test_dmtcp_is_looked_for_where_the_hooks_will_look(
     ge = sandbox.ge()
     env = envs.add(from_template(name_for("dd"), "dmtcp", hooks, ckpt))
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
-    monkeypatch.setattr(doctor_checks, "DMTCP_DIRS", (str(hooks),))  # nowhere with DMTCP in it
+    monkeypatch.setattr(engine_dmtcp, "SEARCH", (str(hooks),))  # nowhere with DMTCP in it
     finding = about(ge, env.name, "dmtcp")[0]
     assert finding.status == "fail" and "every execution host" in finding.fix

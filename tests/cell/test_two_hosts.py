@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import uuid
 
 import pytest
@@ -21,6 +20,7 @@ from tests.cell.jobs import (
     accounting,
     checkpointing_queue,
     events_of,
+    has_dmtcp,
     scratch,
     share_programs,
     submit,
@@ -30,7 +30,6 @@ from tests.cell.jobs import (
 from tests.console.test_console import SIZE, select_row, settle, shown_text
 
 pytestmark = pytest.mark.cell
-HAS_DMTCP = shutil.which("dmtcp_launch") or os.access("/opt/dmtcp/bin/dmtcp_launch", os.X_OK)
 
 
 @pytest.fixture
@@ -59,8 +58,9 @@ def started_on(sandbox, job: str, host: str) -> bool:
 
 
 def move_from_a_to_b(sandbox, queue: str, job: str, a: str, b: str) -> None:
-    """Drain A, let B take jobs, migrate: Grid Engine restarts the job on B."""
+    """Once the job runs on A: drain A, let B take jobs, migrate; Grid Engine restarts it on B."""
     ge = sandbox.ge()
+    wait_until(lambda: started_on(sandbox, job, a), 60, "the start on A")
     wait_until(lambda: "checkpoint" in events_of(sandbox.ckpt_dir, job), 60, "a checkpoint")
     drain(ge, queue, a)
     undrain(ge, queue, b)
@@ -81,7 +81,6 @@ async def test_a_job_migrates_to_the_second_host_and_goes_on(sandbox, hosts, nam
             ge, sandbox, "-q", queue, "-ckpt", env, "-c", "00:00:03", "-b", "y", "-j", "y",
             "-o", f"{out}/out", counter, "400", "0.05",
         )  # fmt: skip
-        wait_until(lambda: started_on(sandbox, job, a), 60, "the start on A")
         move_from_a_to_b(sandbox, queue, job, a, b)
 
         app = QckptApp(ge=ge, settings=Settings(refresh=60))
@@ -110,7 +109,7 @@ async def test_a_job_migrates_to_the_second_host_and_goes_on(sandbox, hosts, nam
         assert records[-1]["exit_status"] == "3"
 
 
-@pytest.mark.skipif(not HAS_DMTCP, reason="DMTCP is not installed (on PATH or under /opt/dmtcp)")
+@pytest.mark.skipif(not has_dmtcp(), reason="DMTCP is not installed (on PATH or under /opt/dmtcp)")
 def test_a_dmtcp_job_restarts_on_the_second_host(sandbox, hosts, name_for):
     a, b = hosts
     ge = sandbox.ge()
@@ -123,7 +122,6 @@ def test_a_dmtcp_job_restarts_on_the_second_host(sandbox, hosts, name_for):
             ge, sandbox, "-q", queue, "-ckpt", env, "-c", "00:00:03", "-o", f"{out}/out",
             "-e", f"{out}/err", script, "200",
         )  # fmt: skip
-        wait_until(lambda: started_on(sandbox, job, a), 60, "the start on A")
         move_from_a_to_b(sandbox, queue, job, a, b)
         assert manifest_of(sandbox, job)["coordinator"]["host"] == b
         wait_finished(ge, sandbox, [job], timeout=150)
