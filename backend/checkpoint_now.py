@@ -8,13 +8,14 @@ the ckpt_dir; the signal engine signals the job's process, so only where that pr
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
 import subprocess
 from dataclasses import dataclass
 
-from qckpt.hooks import jobinfo, layout
+from qckpt.hooks import engine_dmtcp, engine_signal, jobinfo, layout, safe
 
 from .checkpoint import CheckpointEnv
 from .errors import FieldError, HookFailed, ValidationFailed
@@ -96,7 +97,7 @@ def plan(ge: GridEngine, row: JobRow, env: CheckpointEnv | None, euid: int | Non
                 f"job {row.key} runs on {host}: the signal engine signals the job's process,"
                 f" so Checkpoint now works only on {host}",
             )
-    elif not (manifest.get("coordinator") or {}).get("port"):
+    elif not (manifest.get("coordinator") or {}).get("host"):
         raise refuse("coordinator", f"job {row.key}'s manifest names no DMTCP coordinator")
     env_vars = ge.environment()
     values = {
@@ -115,12 +116,31 @@ def plan(ge: GridEngine, row: JobRow, env: CheckpointEnv | None, euid: int | Non
     return Plan(prefix + substitute(env.ckpt_command, values), row.owner, hook.options.engine)
 
 
+# What Checkpoint now passes to the hook, and nothing else: the console may run as root,
+# and the hook runs as the job's owner, whose processes can read its /proc/PID/environ.
+HOOK_PATH = "/usr/local/bin:/usr/bin:/bin:/opt/dmtcp/bin"
+GRID_ENGINE_VARIABLES = ("SGE_ROOT", "SGE_CELL", "SGE_QMASTER_PORT", "SGE_EXECD_PORT")
+
+
+def hook_environment(ge_environment: dict[str, str], owner: str) -> dict[str, str]:
+    """A minimal environment for the hook: PATH, the Grid Engine cell's variables, and the
+    owner's own HOME, USER and LOGNAME (as a login of the owner would have them)."""
+    environ = {k: ge_environment[k] for k in GRID_ENGINE_VARIABLES if ge_environment.get(k)}
+    environ["PATH"] = HOOK_PATH
+    with contextlib.suppress(engine_signal.EngineError):  # DMTCP where the console finds it
+        environ["PATH"] += os.pathsep + engine_dmtcp.find(ge_environment.get("PATH")).bindir
+    try:
+        home = pwd.getpwnam(owner).pw_dir
+    except KeyError:
+        home = "/"
+    environ.update(HOME=home, USER=owner, LOGNAME=owner)
+    return environ
+
+
 def take(ge: GridEngine, row: JobRow, chosen: Plan) -> dict:
     """Run the plan: the new generation's summary (gen, time, size, seconds), or HookFailed
     with the hook's own error."""
-    jobs_own = ("SGE_JOB_", "JOB_", "SGE_TASK", "RESTARTED")  # the console's, if it is a job
-    environ = {k: v for k, v in ge.environment().items() if not k.startswith(jobs_own)}
-    environ["PATH"] = environ.get("PATH", "") + ":/opt/dmtcp/bin"
+    environ = hook_environment(ge.environment(), row.owner)
     started = layout.now_iso()
     try:
         done = subprocess.run(
@@ -128,10 +148,14 @@ def take(ge: GridEngine, row: JobRow, chosen: Plan) -> dict:
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise HookFailed(f"checkpoint of job {row.key}: {exc}") from None
-    manifest = layout.read_json(os.path.join(row.task_dir or "", layout.MANIFEST)) or {}
+    try:
+        raw = safe.read_json(os.path.join(row.task_dir or "", layout.MANIFEST)) or {}
+        manifest = layout.check_manifest(raw)
+    except layout.BadManifest:
+        manifest = {}
     if done.returncode != 0:
         last = manifest.get("last_error") or {}
         error = last.get("message") if str(last.get("time", "")) >= started else None
-        said = error or done.stderr.strip() or f"exit {done.returncode}"
+        said = error or safe.plain(done.stderr.strip()) or f"exit {done.returncode}"
         raise HookFailed(f"checkpoint of job {row.key} failed: {said}")
     return (manifest.get("generations") or [{}])[-1]

@@ -111,6 +111,17 @@ def check_ckpt_dirs(cell: Cell) -> list[Finding]:
                 )
             )
             continue
+        shared_log = os.path.join(path, "ckpt.log")
+        if os.path.lexists(shared_log):
+            out.append(
+                warn(
+                    "ckpt_dir",
+                    path,
+                    "ckpt.log, the shared event log of an older qckpt, is still there: any user"
+                    " could write it; events now go to each user's events-USER.log",
+                    f"rm {shared_log}",
+                )
+            )
         disk = psutil.disk_usage(path)
         if disk.free < LOW_FREE * disk.total:
             out.append(

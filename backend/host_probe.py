@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import re
+import secrets
 import time
 from dataclasses import dataclass, field
+
+from qckpt.hooks import safe
 
 from .gridengine import GridEngine
 from .hooks_install import HOOK
 
 TIMEOUT = 120.0
+REPORT_CAP = 64 << 10
 REASON = re.compile(r"^\S+ \S+ \[[^\]]*\]:\s*")  # "11/22/2026 09:03:21 [1001:16920]: "
 
 
@@ -30,7 +35,9 @@ class HostReport:
 
 
 def output_path(ckpt_dir: str, host: str) -> str:
-    return os.path.join(ckpt_dir, f".qckpt-probe-{host}.json")
+    """Where a probe job writes its report: a new name nobody can guess in ckpt_dir, where
+    any user may create a name first (a FIFO at a fixed name would hang the set-up)."""
+    return os.path.join(ckpt_dir, f".qckpt-probe-{host}-{secrets.token_hex(8)}.json")
 
 
 def probe_hosts(
@@ -41,10 +48,9 @@ def probe_hosts(
     hook = os.path.join(hooks_dir, HOOK)
     jobs: dict[str, str] = {}
     reports: dict[str, HostReport] = {}
-    for host in hosts:
-        out = output_path(ckpt_dir, host)
-        if os.path.exists(out):
-            os.unlink(out)
+    outs = {host: output_path(ckpt_dir, host) for host in hosts}
+    uid = pwd.getpwnam(user).pw_uid
+    for host, out in outs.items():
         argv = ["qsub", "-terse", "-l", f"h={host}", "-b", "y", "-j", "y", "-o", out,
                 "-N", "qckpt-probe", hook, "probe", ckpt_dir]  # fmt: skip
         jobs[host] = ge.run(argv, user=user, cwd="/tmp").stdout.strip().split(".")[0]
@@ -52,7 +58,7 @@ def probe_hosts(
     while len(reports) < len(jobs) and time.monotonic() < deadline:
         for host, job in jobs.items():
             if host not in reports:
-                found = collect(ge, host, job, output_path(ckpt_dir, host))
+                found = collect(ge, host, job, outs[host], uid)
                 if found is not None:
                     reports[host] = found
         time.sleep(0.5)
@@ -63,12 +69,15 @@ def probe_hosts(
     return [reports[h] for h in hosts]
 
 
-def collect(ge: GridEngine, host: str, job: str, out: str) -> HostReport | None:
-    """The host's report once its job wrote it; its failure once Grid Engine gave up on it."""
+def collect(ge: GridEngine, host: str, job: str, out: str, uid: int) -> HostReport | None:
+    """The host's report once its job wrote it (a file of the probe's user, read safely);
+    its failure once Grid Engine gave up on it."""
     try:
-        with open(out) as handle:
-            data = json.loads(handle.read().strip().splitlines()[-1])
-    except (OSError, ValueError, IndexError):
+        text = (safe.read_head(out, REPORT_CAP, owner=uid) or b"").decode()
+        data = json.loads(text.strip().splitlines()[-1])
+        if not isinstance(data, dict):
+            raise ValueError("not an object")
+    except (ValueError, IndexError):
         result = ge.qstat("-j", job, check=False)
         if result.returncode != 0 and not os.path.exists(out):  # ended without a report
             return HostReport(
@@ -82,6 +91,7 @@ def collect(ge: GridEngine, host: str, job: str, out: str) -> HostReport | None:
         ge.run(["qdel", job], check=False)
         return HostReport(host, False, f"Grid Engine could not run the probe: {reason}")
     os.unlink(out)
+    data = {k: v if isinstance(v, (dict, type(None))) else safe.plain(v) for k, v in data.items()}
     report = HostReport(
         host, data.get("ckpt_dir") == "ok", cpu=data.get("cpu") or {},
         dmtcp=data.get("dmtcp"), python=data.get("python", ""), hook=data.get("hook"),

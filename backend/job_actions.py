@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 
-from qckpt.hooks import layout
+from qckpt.hooks import layout, safe
 
+from . import events
 from .errors import FieldError, ValidationFailed
 from .gridengine import GridEngine
 from .jobs import JobRow
@@ -41,23 +42,20 @@ def delete(ge: GridEngine, row: JobRow) -> str:
     return ge.run(["qdel", target(row)]).message
 
 
-def tail(path: str | None, lines: int, needle: str | None = None) -> list[str]:
+def tail(path: str | None, lines: int) -> list[str]:
+    """The last lines of a log in ckpt_dir, read safely (hooks.safe) and made plain."""
     if not path:
         return []
-    try:
-        with open(path, errors="replace") as handle:
-            found = [ln.rstrip("\n") for ln in handle if needle is None or needle in ln]
-    except OSError:
-        return []
-    return found[-lines:]
+    text = safe.read_tail(path).decode(errors="replace")
+    return [safe.plain(line, 500) for line in text.splitlines()[-lines:]]
 
 
 def details(row: JobRow, ckpt_dir: str | None, lines: int = 12) -> dict[str, list[str]]:
-    """The manifest, the tail of the job's hook log and its lines of ckpt.log."""
+    """The tail of the job's hook log and its newest events (of its owner's events file)."""
     hook_log = os.path.join(row.task_dir, layout.HOOK_LOG) if row.task_dir else None
-    ckpt_log = os.path.join(ckpt_dir, layout.CKPT_LOG) if ckpt_dir else None
-    label = f" job={row.job_id}.{row.task if row.task.isdigit() else 1} "
+    label = f"{row.job_id}.{row.task if row.task.isdigit() else 1}"
+    found = events.read(ckpt_dir, label, limit=lines).events if ckpt_dir else []
     return {
         "hook.log": tail(hook_log, lines),
-        "ckpt.log": tail(ckpt_log, lines, label),
+        "events": [e.line for e in found],
     }

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import calendar
 import os
+import pwd
 import time
 from dataclasses import asdict, dataclass, field
 from xml.etree import ElementTree
 
-from qckpt.hooks import layout
+from qckpt.hooks import layout, safe, taskdir
 
 from .checkpoint import CheckpointEnv
 from .envs import EnvStore
@@ -158,6 +159,7 @@ class JobRow:
     size: int = 0
     restarts: int = 0
     last_error: str | None = None
+    problem: str | None = None  # why the hooks' files of this job cannot be shown
     task_dir: str | None = None
     manifest: dict = field(default_factory=dict, repr=False)
 
@@ -178,11 +180,6 @@ def task_dir_name(job_id: str, task: str) -> str | None:
     return f"{job_id}.{task}" if task.isdigit() else None
 
 
-def task_dir_for(job_id: str, task: str, ckpt_dir: str | None) -> str | None:
-    name = task_dir_name(job_id, task)
-    return f"{ckpt_dir.rstrip('/')}/{name}" if ckpt_dir and name else None
-
-
 def age(stamp: str | None, now: float) -> int | None:
     try:
         return max(0, int(now - calendar.timegm(time.strptime(stamp or "", "%Y-%m-%dT%H:%M:%SZ"))))
@@ -190,37 +187,71 @@ def age(stamp: str | None, now: float) -> int | None:
         return None
 
 
-def task_dirs(ckpt_dir: str, cache: dict[str, set[str]]) -> set[str]:
-    """The task directory names in a ckpt_dir, listed once per listing of jobs."""
+def task_dirs(ckpt_dir: str, cache: dict[str, dict[str, list[str]]]) -> dict[str, list[str]]:
+    """JOB.TASK -> the live task directory names for it in a ckpt_dir (JOB.TASK and any
+    JOB.TASK-xxxxxxxx), listed once per listing of jobs."""
     if ckpt_dir not in cache:
+        found: dict[str, list[str]] = {}
         try:
-            cache[ckpt_dir] = set(os.listdir(ckpt_dir))
+            names = os.listdir(ckpt_dir)
         except OSError:
-            cache[ckpt_dir] = set()
+            names = []
+        for name in names:
+            if layout.is_live_task_dir_name(name):
+                found.setdefault(name.partition("-")[0], []).append(name)
+        cache[ckpt_dir] = found
     return cache[ckpt_dir]
 
 
+def owner_uid(name: str, cache: dict[str, int | None] = {}) -> int | None:  # noqa: B006
+    if name not in cache:
+        try:
+            cache[name] = pwd.getpwnam(name).pw_uid
+        except KeyError:
+            cache[name] = None
+    return cache[name]
+
+
+def owned_task_dir(ckpt_dir: str, names: list[str], owner: str) -> str | None:
+    """Of the directories named for a task, the job owner's (the hooks' own rule): a
+    directory anyone else made under the job's name is never read as the job's."""
+    uid = owner_uid(owner)
+    return taskdir.choose([f"{ckpt_dir}/{n}" for n in names], uid) if uid is not None else None
+
+
 def join_manifest(
-    row: JobRow, ckpt_dir: str | None, now: float, listed: dict[str, set[str]] | None = None
+    row: JobRow,
+    ckpt_dir: str | None,
+    now: float,
+    listed: dict[str, dict[str, list[str]]] | None = None,
 ) -> JobRow:
-    """Add what the hooks know (manifest.json) to what Grid Engine knows. With `listed`, only
-    directories that exist are read (a pending job has none: no failing open per job)."""
-    row.task_dir = task_dir_for(row.job_id, row.task, ckpt_dir)  # no os.path: 10,000 jobs
-    if row.task_dir is None or ckpt_dir is None:
+    """Add what the hooks know (manifest.json) to what Grid Engine knows, from the job
+    owner's own task directory only, checked against the manifest's schema: a bad manifest
+    marks its row (problem), never hides the others."""
+    name = task_dir_name(row.job_id, row.task)
+    if name is None or ckpt_dir is None:
         return row
-    if listed is not None and row.task_dir.rpartition("/")[2] not in task_dirs(ckpt_dir, listed):
+    ckpt_dir = ckpt_dir.rstrip("/")  # no os.path: 10,000 jobs
+    names = task_dirs(ckpt_dir, listed if listed is not None else {}).get(name)
+    row.task_dir = owned_task_dir(ckpt_dir, names, row.owner) if names else None
+    if row.task_dir is None:
         return row
-    manifest = layout.read_json(os.path.join(row.task_dir, layout.MANIFEST))
-    if not manifest:
+    raw = safe.read_json(f"{row.task_dir}/{layout.MANIFEST}")
+    if raw is None:
+        return row
+    try:
+        manifest = layout.check_manifest(raw)
+    except layout.BadManifest as exc:
+        row.problem = f"bad manifest.json: {exc}"
         return row
     row.manifest = manifest
     generations = manifest.get("generations") or []
     row.generations = len(generations)
-    row.size = sum(int(g.get("size") or 0) for g in generations)
+    row.size = sum(g.get("size") or 0 for g in generations if g)
     row.restarts = len(manifest.get("restarts") or [])
     error = manifest.get("last_error")
-    row.last_error = error.get("message") if isinstance(error, dict) else None
-    if generations:
+    row.last_error = error.get("message") if error else None
+    if generations and generations[-1]:
         row.last_checkpoint = generations[-1].get("time")
         row.age_seconds = age(row.last_checkpoint, now)
     return row
@@ -241,7 +272,7 @@ def list_jobs(
     when_cache = when_cache or WhenCache()
     listed = [j for j in when_cache.parsed(ge.qstat("-u", "*", "-r").stdout) if j.env or all_jobs]
     own = when_cache.lookup(ge, [j.job_id for j in listed if j.env])
-    dirs: dict[str, set[str]] = {}
+    dirs: dict[str, dict[str, list[str]]] = {}
     for job in listed:
         env = by_name.get(job.env)
         row = JobRow(

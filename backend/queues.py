@@ -24,6 +24,10 @@ ATTRS = (
 SETTABLE = ("starter_method", "min_cpu_interval", "suspend_thresholds")
 _TIME = re.compile(r"^(\d+)(?::(\d{1,2})(?::(\d{1,2}))?)?$")
 _THRESHOLD = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*)=(\S+)$")
+# A threshold compares a load value: a number, with K/M/G for memory (sge_types(1)).
+_LOAD_VALUE = re.compile(r"^\d+(\.\d+)?[KMGkmg]?$")
+# A path and nothing else: `,` and `[` would start Grid Engine's queue@host overrides.
+_PATH = re.compile(r"^/[A-Za-z0-9_.+@%/-]*$")
 
 
 @dataclass
@@ -103,8 +107,12 @@ def check_setting(attr: str, value: str, complexes: set[str] | None = None) -> F
     if attr == "starter_method":
         if value.upper() == "NONE":
             return None
-        if not value.startswith("/") or any(c.isspace() for c in value):
-            return FieldError(attr, "an absolute path without spaces (it takes no arguments)")
+        if not _PATH.match(value):
+            return FieldError(
+                attr,
+                "an absolute path of letters, digits and . _ - + @ % / only"
+                " (it takes no arguments; per-host values are set with QUEUE@HOST)",
+            )
         return None
     if attr == "min_cpu_interval":
         match = _TIME.match(value)
@@ -121,6 +129,10 @@ def check_setting(attr: str, value: str, complexes: set[str] | None = None) -> F
             return FieldError(attr, f"{item!r}: write complex=value, comma-separated, or NONE")
         if complexes is not None and match.group(1) not in complexes:
             return FieldError(attr, f"{match.group(1)} is not a complex of this cell (qconf -sc)")
+        if not _LOAD_VALUE.match(match.group(2)):
+            return FieldError(
+                attr, f"{item.strip()!r}: the value must be a number (K, M or G for memory)"
+            )
     return None
 
 

@@ -3,6 +3,8 @@ against every rule before anything reaches Grid Engine: one clear message per br
 
 from __future__ import annotations
 
+from qckpt.hooks import cpu
+
 from . import cpu_setup
 from .checkpoint import FIELD_NAMES, CheckpointEnv
 from .errors import FieldError, ValidationFailed
@@ -20,7 +22,8 @@ def check(data: object) -> tuple[list[CheckpointEnv], list[dict], bool, dict]:
         raise ValidationFailed([FieldError("file", "a mapping (qckpt export writes one)")])
     unknown = set(data) - {"version", "cpu_complexes", "environments", "queues", "host_values"}
     if unknown:
-        errors.append(FieldError(", ".join(sorted(unknown)), "not a key of a qckpt set-up file"))
+        names = ", ".join(sorted(map(str, unknown)))  # YAML keys may be numbers, dates...
+        errors.append(FieldError(names, "not a key of a qckpt set-up file"))
     if data.get("version", VERSION) != VERSION:
         errors.append(FieldError("version", f"must be {VERSION}"))
     envs = [_env_from(i, item, errors) for i, item in enumerate(_list(data, "environments"))]
@@ -36,6 +39,8 @@ def check(data: object) -> tuple[list[CheckpointEnv], list[dict], bool, dict]:
     for host, values in hosts.items():
         if not isinstance(values, dict) or not set(values) <= ours:
             errors.append(FieldError(f"host_values.{host}", "cpuflag_* and x86_64_level only"))
+            continue
+        errors += [e for k, v in values.items() if (e := check_host_value(f"{host}", k, v))]
     names = [e.name for e in envs]
     for name in sorted({n for n in names if names.count(n) > 1}):
         errors.append(FieldError(f"environments.{name}", "named twice"))
@@ -43,6 +48,21 @@ def check(data: object) -> tuple[list[CheckpointEnv], list[dict], bool, dict]:
         raise ValidationFailed(errors)
     values = {h: {k: str(v) for k, v in vals.items()} for h, vals in hosts.items()}
     return envs, queues, wants_cpu, values
+
+
+def check_host_value(host: str, name: str, value: object) -> FieldError | None:
+    """x86_64_level is a level 1 to 4; a cpuflag_* complex is BOOL (true or false). Nothing
+    else may reach `qconf -mattr exechost complex_values` (a comma would add values)."""
+    where = f"host_values.{host}.{name}"
+    text = str(value).strip()
+    if name == cpu.LEVEL_COMPLEX:
+        if isinstance(value, bool) or not text.isdigit() or not 1 <= int(text) <= 4:
+            return FieldError(where, "a level from 1 to 4 (x86-64-v1 to v4)")
+    elif isinstance(value, bool) or text.lower() in ("true", "false", "1", "0"):
+        return None
+    else:
+        return FieldError(where, "true or false")
+    return None
 
 
 def _list(data: dict, key: str) -> list:
@@ -59,7 +79,9 @@ def _env_from(index: int, item: object, errors: list[FieldError]) -> CheckpointE
         return CheckpointEnv()
     unknown = set(item) - {"name"} - set(FIELD_NAMES)
     if unknown:
-        errors.append(FieldError(f"{where}.{sorted(unknown)[0]}", "not a checkpoint(5) field"))
+        errors.append(
+            FieldError(f"{where}.{sorted(map(str, unknown))[0]}", "not a checkpoint(5) field")
+        )
     env = CheckpointEnv(name=str(item["name"]))
     for qname, attr in FIELD_NAMES.items():
         if qname != "ckpt_name":

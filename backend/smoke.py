@@ -4,10 +4,11 @@ restart from its checkpoint, on the cell as it is now set up."""
 from __future__ import annotations
 
 import os
+import pwd
 import time
 from typing import Callable
 
-from qckpt.hooks import layout
+from qckpt.hooks import layout, taskdir
 
 from . import checkpoint_now
 from .envs import EnvStore
@@ -83,10 +84,16 @@ def run(
     argv = ["qsub", "-terse", "-ckpt", env_name, "-q", queue, "-b", "y", "-j", "y",
             "-o", "/dev/null", "-N", NAME, program, "600"]  # fmt: skip
     job = ge.run(argv, user=user, cwd="/tmp").stdout.strip()
-    manifest = os.path.join(env.ckpt_dir, f"{job}.1", layout.MANIFEST)
+    uid = pwd.getpwnam(user).pw_uid
 
     def read() -> dict:
-        return layout.read_json(manifest) or {}
+        """The job's manifest, from the job user's own task directory (taskdir's rule)."""
+        task_dir = taskdir.find(env.ckpt_dir, f"{job}.1", uid)
+        raw = layout.read_json(os.path.join(task_dir, layout.MANIFEST)) if task_dir else None
+        try:
+            return layout.check_manifest(raw or {})
+        except layout.BadManifest:
+            return {}
 
     def running() -> dict | None:
         found = read()

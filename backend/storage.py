@@ -151,7 +151,10 @@ def measure(
             found.update(du_tasks(paths[start : start + chunk], 1, tasks))
     for path in paths:
         if path not in found or not found[path].size:
-            names = os.listdir(path) if os.path.isdir(path) else []
+            try:
+                names = os.listdir(path)
+            except OSError:
+                names = []  # gone since the listing, or unreadable
             found[path] = Measured(
                 _walk_size(path),
                 sum(1 for n in names if layout.gen_number(n) is not None),
@@ -162,7 +165,10 @@ def measure(
 
 def _walk_size(path: str) -> int:
     seen: set[tuple[int, int]] = set()
-    total = os.lstat(path).st_blocks * 512
+    try:
+        total = os.lstat(path).st_blocks * 512
+    except OSError:
+        return 0  # gone since the listing
     stack = [path]
     while stack:
         folder = stack.pop()
@@ -196,7 +202,12 @@ class StorageScanner:
         disk = psutil.disk_usage(ckpt_dir)
         usage = DirUsage(ckpt_dir, exists=True, fs_total=disk.total, fs_free=disk.free)
         with os.scandir(ckpt_dir) as listing:
-            entries = [e for e in listing if e.is_dir(follow_symlinks=False)]
+            # task directories only: any user may put any other name here
+            entries = [
+                e
+                for e in listing
+                if layout.parse_task_dir_name(e.name) and e.is_dir(follow_symlinks=False)
+            ]
         new = sum(1 for e in entries if e.path not in self.cache)
         # Mostly new (a first scan): one du over it all, started now so that it runs while
         # the directories are stat'ed here.
@@ -204,7 +215,10 @@ class StorageScanner:
         started = start_du([ckpt_dir], 2) if whole else None
         current: dict[str, tuple[tuple[int, int], int, str]] = {}
         for entry in entries:
-            st = entry.stat(follow_symlinks=False)
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue  # removed since the listing (a job's clean hook)
             current[entry.path] = ((st.st_ino, st.st_mtime_ns), st.st_uid, entry.name)
         changed = [p for p, (sig, _uid, _name) in current.items() if self._stale(p, sig)]
         measured = measure(ckpt_dir, changed, whole, started=started) if changed else {}
@@ -234,7 +248,7 @@ class StorageScanner:
 
     @staticmethod
     def _task(name: str, uid: int, measured: Measured) -> TaskUsage:
-        parsed = layout.parse_task_dir_name(name.split(".stale-")[0])
+        parsed = layout.parse_task_dir_name(name)
         return TaskUsage(
             name=name,
             job_id=parsed[0] if parsed else None,
@@ -247,17 +261,20 @@ class StorageScanner:
 
 
 def remove_orphans(ckpt_dir: str, names: list[str], known_jobs: set[int]) -> list[str]:
-    """Remove task directories of jobs Grid Engine no longer knows (checked again here)."""
-    removed = []
+    """Remove task directories of jobs Grid Engine no longer knows (checked again here,
+    all of them before anything is removed). shutil.rmtree works through directory fds
+    and never follows a link, so a user's link inside cannot turn it elsewhere."""
     for name in names:
-        path = os.path.join(ckpt_dir, name)
-        parsed = layout.parse_task_dir_name(name.split(".stale-")[0])
-        if parsed is None or os.path.dirname(os.path.normpath(path)) != os.path.normpath(ckpt_dir):
+        parsed = layout.parse_task_dir_name(name)
+        if parsed is None or "/" in name:
             raise ValidationFailed([FieldError(name, "not a task directory of " + ckpt_dir)])
         if parsed[0] in known_jobs:
             raise ValidationFailed([FieldError(name, f"job {parsed[0]} is known to Grid Engine")])
+    removed = []
+    for name in names:
+        path = os.path.join(ckpt_dir, name)
         if os.path.isdir(path) and not os.path.islink(path):
-            shutil.rmtree(path)
+            shutil.rmtree(path, ignore_errors=True)
             removed.append(name)
     return removed
 

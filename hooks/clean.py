@@ -1,43 +1,66 @@
 """`qckpt-hook clean`: remove the task's directory when the job is done.
 
-Kept when SGE_LEAVE_CKPT_DIR is set or `save` is given (as the Cray scripts do). Never
-follows a symlink, never leaves ckpt_dir; running it twice is harmless.
+Kept when SGE_LEAVE_CKPT_DIR is set or `save` is given (as the Cray scripts do), and when
+the job exited 99 (Grid Engine requeues it, and its next run restarts from here). Removes
+only the owner's own task directories (JOB.TASK, JOB.TASK-xxxxxxxx), never follows a
+symlink, never leaves ckpt_dir; running it twice is harmless.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
-import stat
 
-from . import jobinfo
+from . import jobinfo, safe, taskdir
 from .events import Events
+
+# The shepherd runs clean_command whenever a checkpointing job ends other than by
+# migration: after an exit 99 too, which Grid Engine answers by requeueing the job. Its
+# trace file in the job's spool directory, written before the clean command starts, says
+# how the job ended (seen on 8.1.9: "job exited with exit status 99"; the spool's
+# exit_status file is still empty then).
+_EXIT = re.compile(rb"job exited with exit status (\d+)")
+REQUEUE = 99
+
+
+def job_exit_status(environ: dict[str, str]) -> int | None:
+    """The job's exit status as the shepherd traced it, or None."""
+    spool = environ.get("SGE_JOB_SPOOL_DIR")
+    if not spool:
+        return None
+    found = _EXIT.findall(safe.read_tail(os.path.join(spool, "trace")))
+    return int(found[-1]) if found else None
+
+
+def keep_reason(cmd: jobinfo.HookCommand, environ: dict[str, str]) -> str | None:
+    if cmd.options.save:
+        return "save"
+    if environ.get("SGE_LEAVE_CKPT_DIR"):
+        return "SGE_LEAVE_CKPT_DIR"
+    if job_exit_status(environ) == REQUEUE:
+        return "requeued"  # the next run restarts from the directory's generations
+    return None
 
 
 def run(cmd: jobinfo.HookCommand, environ: dict[str, str]) -> int:
     config = jobinfo.read_config(environ.get("SGE_JOB_SPOOL_DIR"))
     job = jobinfo.job_from_environment(environ, config, cmd.positionals)
     events = Events(job, "clean")
-    if cmd.options.save or environ.get("SGE_LEAVE_CKPT_DIR"):
-        reason = "save" if cmd.options.save else "SGE_LEAVE_CKPT_DIR"
+    reason = keep_reason(cmd, environ)
+    if reason:
         events.event("clean-kept", reason=reason)
         return 0
-    try:
-        st = os.lstat(job.task_dir)
-    except FileNotFoundError:
-        events.event("clean", removed="none")
-        return 0
-    if not stat.S_ISDIR(st.st_mode):
-        events.error(f"{job.task_dir} is not a directory (a symlink?): left alone")
-        return 1
-    parent = os.path.realpath(os.path.dirname(job.task_dir))
-    if parent != os.path.realpath(job.ckpt_dir) or os.path.basename(job.task_dir) != job.label:
-        events.error(f"{job.task_dir} is not a task directory of {job.ckpt_dir}: left alone")
-        return 1
-    events.event("clean", removed=job.task_dir)
-    # shutil.rmtree unlinks symlinks inside the tree instead of following them.
-    shutil.rmtree(job.task_dir, ignore_errors=True)
-    if os.path.lexists(job.task_dir):
-        events.error(f"could not remove all of {job.task_dir}")
-        return 1
+    removed = []
+    for path in taskdir.candidates(job.ckpt_dir, job.label):
+        # only the owner's own directories: a name someone else took is theirs to remove
+        if safe.trusted_dir(path, os.geteuid()) is None:
+            continue
+        # shutil.rmtree works through directory fds and unlinks links instead of following
+        shutil.rmtree(path, ignore_errors=True)
+        if os.path.lexists(path):
+            events.error(f"could not remove all of {path}")
+            return 1
+        removed.append(os.path.basename(path))
+    events.event("clean", removed=",".join(removed) or "none")
     return 0

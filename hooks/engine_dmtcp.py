@@ -1,8 +1,9 @@
 """DMTCP engine: a coordinator per job, images into the task directory, generations by hard link.
 
-Works with DMTCP 2.x to 5.x (FACTS.md): the program names and environment variables are
-chosen at run time; completion of a checkpoint is confirmed here (a newer restart script
-and no *.temp image), because `dmtcp_command -bc` does not block on 3.1 to 4.2.
+Works with DMTCP 2.x to 5.x: `dmtcp_checkpoint` became `dmtcp_launch` in 2.0 and
+DMTCP_COORD_HOST/PORT replaced DMTCP_HOST/PORT, so names are chosen at run time. Completion
+of a checkpoint is confirmed here (a newer restart script and no *.temp image), because
+`dmtcp_command -bc` returns before the images are written on DMTCP 3.1 to 4.2.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import socket
 import subprocess
 import time
 
-from . import layout
+from . import layout, safe, taskdir
 from .engine_signal import EngineError
 from .events import Events, update_manifest
 from .jobinfo import Job, Options
@@ -66,11 +67,20 @@ def find(path: str | None = None) -> Dmtcp:
 
 
 def folders(job: Job) -> tuple[str, str]:
-    base = os.path.join(job.task_dir, "dmtcp")
-    images, tmp = os.path.join(base, "images"), os.path.join(base, "tmp")
-    for path in (base, images, tmp):
-        os.makedirs(path, mode=0o755, exist_ok=True)
-    return images, tmp
+    """dmtcp/images and dmtcp/tmp, the owner's alone (0700): images hold the job's memory."""
+    base = taskdir.private_dir(job.task_dir, layout.DMTCP)
+    return taskdir.private_dir(base, "images"), taskdir.private_dir(base, "tmp")
+
+
+# DMTCP's coordinator has no authentication and listens on every interface: whoever knows
+# its port can checkpoint, kill or join the job. The port is kept in this file (0600, in the
+# owner's 0700 dmtcp/) and nowhere else in ckpt_dir: not in the manifest, not in events.
+PORT_FILE = "coordinator.json"
+
+
+def coordinator_of(job: Job) -> dict:
+    """{"host", "port"} of the job's coordinator, as the starter recorded it, or {}."""
+    return layout.read_json(os.path.join(job.task_dir, layout.DMTCP, PORT_FILE)) or {}
 
 
 def dmtcp_env(env: dict[str, str], host: str, port: int, tmp: str, images: str) -> dict[str, str]:
@@ -89,36 +99,38 @@ def dmtcp_env(env: dict[str, str], host: str, port: int, tmp: str, images: str) 
 def start_coordinator(
     dm: Dmtcp, job: Job, images: str, tmp: str, events: Events
 ) -> tuple[str, int]:
-    """A coordinator for this job only, on a free port (written to a port file first)."""
-    job_tmp = os.environ.get("TMPDIR")
-    folder = job_tmp if job_tmp and os.path.isdir(job_tmp) else tmp
-    port_file = os.path.join(folder, f"qckpt-coordinator-{job.label}.port")
+    """A coordinator for this job only, on a free port (written to a port file first, in
+    the owner's private dmtcp/tmp)."""
+    port_file = os.path.join(tmp, "coordinator.port")
+    if os.path.lexists(port_file):
+        os.unlink(port_file)
     log = os.path.join(tmp, "coordinator.out")
     args = [dm.coordinator, "--port", "0", "--port-file", port_file, "--ckptdir", images,
             "--exit-on-last", "--daemon", "--tmpdir", tmp]  # fmt: skip
-    with open(log, "ab") as out:
+    out = safe.open_regular(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, owner=os.geteuid())
+    try:
         subprocess.run(
             args, stdin=subprocess.DEVNULL, stdout=out, stderr=out, cwd=images, timeout=30
         )
+    finally:
+        os.close(out)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
-        try:
-            with open(port_file) as handle:
-                text = handle.read().strip()
-            if text.isdigit():
-                port = int(text)
-                events.detail(f"coordinator on port {port} (log {log})")
-                return socket.gethostname(), port
-        except FileNotFoundError:
-            pass
+        data = safe.read_head(port_file, 64)
+        text = (data or b"").decode(errors="replace").strip()
+        if text.isdigit():
+            port = int(text)
+            events.detail(f"coordinator on port {port} (log {log})")
+            return socket.gethostname(), port
         time.sleep(0.05)
     raise EngineError(f"dmtcp_coordinator wrote no port file; see {log}")
 
 
 def restart_files(script: str, folder: str) -> list[str]:
-    """Images named in a restart script, found in `folder` (never a glob: FACTS.md)."""
-    with open(script) as handle:
-        match = _FILES.search(handle.read())
+    """Images named in a restart script, found in `folder`. Never a glob or the newest file:
+    short-lived children leave stale images of earlier generations beside the real ones."""
+    text = (safe.read_head(script, safe.JSON_CAP) or b"").decode(errors="replace")
+    match = _FILES.search(text)
     if not match:
         raise EngineError(f"{script} names no images (given_ckpt_files)")
     names = [os.path.basename(p) for p in match.group(1).split()]
@@ -142,7 +154,10 @@ def prepare(
     images, tmp = folders(job)
     host, port = start_coordinator(dm, job, images, tmp, events)
     version = dm.version()
-    update_manifest(job, coordinator={"host": host, "port": port, "dmtcp": version})
+    layout.write_json_atomic(
+        os.path.join(job.task_dir, layout.DMTCP, PORT_FILE), {"host": host, "port": port}, 0o600
+    )
+    update_manifest(job, coordinator={"host": host, "dmtcp": version})
     env = dmtcp_env(env, host, port, tmp, images)
     common = ["-h", host, "-p", str(port), "--ckptdir", images]
     if generation is not None:
@@ -153,7 +168,7 @@ def prepare(
     if job_argv[0].startswith("-"):  # a login shell: dmtcp_launch cannot pass argv[0]
         command.insert(1, "-l")
     reopen_stdin(job)
-    events.event("start", engine="dmtcp", dmtcp=version, port=port)
+    events.event("start", engine="dmtcp", dmtcp=version)
     return dm.launch, [dm.launch, *common, *command], env
 
 
@@ -163,15 +178,17 @@ def own_script(job: Job, arg: str) -> str:
     script = job.config.get("script_file")
     if not script or arg != script or job.config.get("handle_as_binary") == "1":
         return arg
-    copy = os.path.join(job.task_dir, "dmtcp", "job-script")
-    shutil.copyfile(script, copy)
+    copy = os.path.join(job.task_dir, layout.DMTCP, "job-script")
+    if os.path.lexists(copy):
+        os.unlink(copy)
+    shutil.copyfile(script, copy)  # a new file in the owner's private dmtcp/
     os.chmod(copy, 0o700)
     return copy
 
 
 def reopen_stdin(job: Job) -> None:
     """script_from_stdin: the shell reads the script on stdin; give it the copy instead."""
-    copy = os.path.join(job.task_dir, "dmtcp", "job-script")
+    copy = os.path.join(job.task_dir, layout.DMTCP, "job-script")
     script = job.config.get("script_file")
     if script and os.path.realpath("/proc/self/fd/0") == os.path.realpath(script):
         own_script(job, script)
@@ -207,12 +224,12 @@ def link_or_copy(source: str, target: str) -> None:
 
 
 def take(verb: str, job: Job, opts: Options, partial: str, events: Events | None = None) -> dict:
+    coordinator = coordinator_of(job)
+    if not str(coordinator.get("port", "")).isdigit():
+        raise EngineError("no DMTCP coordinator recorded for the job: was it started by qckpt?")
     manifest = layout.read_json(os.path.join(job.task_dir, layout.MANIFEST)) or {}
-    coordinator = manifest.get("coordinator") or {}
-    if not coordinator.get("port"):
-        raise EngineError("the manifest names no DMTCP coordinator: was the job started by qckpt?")
     dm = find()
-    images = os.path.join(job.task_dir, "dmtcp", "images")
+    images = os.path.join(job.task_dir, layout.DMTCP, "images")
     host, port = coordinator["host"], str(coordinator["port"])
     since = time.time() - 1  # mtimes have 1 s granularity on some file systems
     deadline = time.monotonic() + opts.timeout
@@ -236,4 +253,5 @@ def take(verb: str, job: Job, opts: Options, partial: str, events: Events | None
     shutil.copyfile(script, os.path.join(partial, "restart_script.sh"))
     if verb == "migrate":
         subprocess.run([*command, "-k"], capture_output=True, timeout=60)
-    return {"files": [os.path.basename(p) for p in files], "dmtcp": coordinator.get("dmtcp")}
+    version = (manifest.get("coordinator") or {}).get("dmtcp")
+    return {"files": [os.path.basename(p) for p in files], "dmtcp": version}

@@ -9,11 +9,11 @@ The hook copies the program's files into a generation once they are new and sett
 from __future__ import annotations
 
 import os
-import shutil
 import signal
+import stat
 import time
 
-from . import layout
+from . import layout, safe, taskdir
 
 SETTLE = 0.5  # seconds the program's files must stay unchanged to count as written
 POLL = 0.05
@@ -36,22 +36,22 @@ def signal_number(name: str) -> int:
         raise EngineError(f"unknown signal {name}") from None
 
 
-def program_files(task_dir: str) -> dict[str, tuple[int, int]]:
-    """The program's own files in QCKPT_DIR: relative path -> (size, mtime_ns)."""
+def program_files(state_dir: str) -> dict[str, tuple[int, int]]:
+    """The program's regular files in QCKPT_DIR: relative path -> (size, mtime_ns). Links
+    are not followed (os.walk's default) and not listed."""
     found: dict[str, tuple[int, int]] = {}
-    for folder, dirs, files in os.walk(task_dir):
-        rel_folder = os.path.relpath(folder, task_dir)
-        if rel_folder == ".":
-            dirs[:] = [d for d in dirs if not layout.is_reserved(d)]
+    for folder, _dirs, files in os.walk(state_dir):
+        rel_folder = os.path.relpath(folder, state_dir)
         for name in files:
-            rel = os.path.normpath(os.path.join(rel_folder, name))
-            if rel_folder == "." and layout.is_reserved(name):
-                continue
             try:
                 st = os.lstat(os.path.join(folder, name))
             except OSError:
                 continue
-            found[rel] = (st.st_size, st.st_mtime_ns)
+            if stat.S_ISREG(st.st_mode):
+                found[os.path.normpath(os.path.join(rel_folder, name))] = (
+                    st.st_size,
+                    st.st_mtime_ns,
+                )
     return found
 
 
@@ -74,11 +74,11 @@ def send(pid: int, signum: int) -> None:
     os.killpg(pgid, signum)
 
 
-def wait_settled(task_dir: str, before: dict, deadline: float, pid: int | None = None) -> dict:
+def wait_settled(state_dir: str, before: dict, deadline: float, pid: int | None = None) -> dict:
     """Wait until the program's files differ from `before` and stay unchanged for SETTLE."""
     last, since = None, 0.0
     while time.monotonic() < deadline:
-        now = program_files(task_dir)
+        now = program_files(state_dir)
         if now != before and now:
             if now != last:
                 last, since = now, time.monotonic()
@@ -98,35 +98,52 @@ def wait_exit(pid: int, deadline: float) -> bool:
     return False
 
 
-def copy_into(task_dir: str, files: dict, partial: str) -> None:
+def copy_into(state_dir: str, files: dict, partial: str) -> None:
+    """Copy the program's files into the partial generation, each 0600 in 0700 folders."""
     for rel in sorted(files):
         target = os.path.join(partial, rel)
-        os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
-        shutil.copyfile(os.path.join(task_dir, rel), target, follow_symlinks=False)
-        os.chmod(target, 0o600)
+        os.makedirs(os.path.dirname(target), mode=layout.PRIVATE, exist_ok=True)
+        copy_regular(os.path.join(state_dir, rel), target)
 
 
-def checkpoint(task_dir: str, pid: int, signame: str, timeout: float, partial: str) -> dict:
-    before = program_files(task_dir)
+def copy_regular(source: str, target: str) -> None:
+    """source (a regular file, never through a link) to a new file target, mode 0600."""
+    src = safe.open_regular(source)
+    try:
+        dst = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | safe.NOFOLLOW, 0o600)
+        try:
+            while True:
+                chunk = os.read(src, 1 << 20)
+                if not chunk:
+                    break
+                os.write(dst, chunk)
+        finally:
+            os.close(dst)
+    finally:
+        os.close(src)
+
+
+def checkpoint(state_dir: str, pid: int, signame: str, timeout: float, partial: str) -> dict:
+    before = program_files(state_dir)
     send(pid, signal_number(signame))
-    files = wait_settled(task_dir, before, time.monotonic() + timeout)
-    copy_into(task_dir, files, partial)
+    files = wait_settled(state_dir, before, time.monotonic() + timeout)
+    copy_into(state_dir, files, partial)
     return {"files": sorted(files)}
 
 
-def migrate(task_dir: str, pid: int, signame: str, timeout: float, partial: str) -> dict:
+def migrate(state_dir: str, pid: int, signame: str, timeout: float, partial: str) -> dict:
     """Ask the program to save and exit; copy what it saved. Always ends the job."""
-    before = program_files(task_dir)
+    before = program_files(state_dir)
     send(pid, signal_number(signame))
     deadline = time.monotonic() + timeout
     exited = wait_exit(pid, deadline)
     if not exited:
         stop(pid)
         raise EngineError(f"the job did not exit within {timeout:g} s of {signame}; stopped it")
-    files = program_files(task_dir)
+    files = program_files(state_dir)
     if files == before or not files:
         raise EngineError("the job exited without writing new state in QCKPT_DIR")
-    copy_into(task_dir, files, partial)
+    copy_into(state_dir, files, partial)
     return {"files": sorted(files)}
 
 
@@ -140,19 +157,27 @@ def stop(pid: int) -> None:
             return
 
 
-def restore(generation: str, task_dir: str) -> list[str]:
-    """Put a generation's files back into QCKPT_DIR, each replaced atomically."""
+def restore(generation: str, state_dir: str) -> list[str]:
+    """Put a generation's files back into QCKPT_DIR, each replaced atomically. Nothing is
+    followed through a link: folders on the way must be real folders of ours, and a link
+    where a file goes is replaced, not written through."""
     restored = []
     for folder, _dirs, files in os.walk(generation):
+        rel_folder = os.path.relpath(folder, generation)
+        target_folder = state_dir
+        for part in [] if rel_folder == "." else rel_folder.split(os.sep):
+            target_folder = taskdir.private_dir(target_folder, part)
         for name in files:
-            rel = os.path.relpath(os.path.join(folder, name), generation)
+            rel = os.path.normpath(os.path.join(rel_folder, name))
             if rel == layout.META:
                 continue
-            target = os.path.join(task_dir, rel)
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            tmp = os.path.join(os.path.dirname(target), ".qckpt-restore-" + name)
-            shutil.copyfile(os.path.join(folder, name), tmp)
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, target)
+            source = os.path.join(folder, name)
+            if not stat.S_ISREG(os.lstat(source).st_mode):
+                continue
+            tmp = os.path.join(target_folder, f".qckpt-restore-{os.getpid()}-{name}")
+            if os.path.lexists(tmp):
+                os.unlink(tmp)
+            copy_regular(source, tmp)
+            os.replace(tmp, os.path.join(target_folder, name))
             restored.append(rel)
     return sorted(restored)

@@ -1,50 +1,67 @@
 """Logging for hooks: Grid Engine throws their output away, so they say it all here.
 
-One short line per event in ckpt_dir/ckpt.log (all jobs), detail in the task's hook.log,
-and the task's manifest.json kept current (atomic replace).
+One short line per event in the owner's own ckpt_dir/events-<user>.log (no file in
+ckpt_dir is writable by every user: a shared log let anyone forge, truncate or block
+everyone's events), detail in the task's hook.log, and the task's manifest.json kept
+current (atomic replace). An event that cannot be written anywhere in ckpt_dir is said in
+hook.log and in the manifest, never dropped silently.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
-import time
+import secrets
+import stat
 from typing import Any
 
-from . import layout
+from . import layout, safe
 from .jobinfo import Job
 
+ROTATE = 8 << 20  # an events file past this is renamed to .1 (one old file kept)
 
-def _append(path: str, line: str, mode: int) -> None:
-    """One write() of one line with O_APPEND: lines from many hosts never interleave."""
-    data = (line.replace("\n", " ") + "\n").encode()
+
+def _own_events_file(ckpt_dir: str, user: str) -> str:
+    """events-<user>.log when it is free or ours; else an events-<user>-xxxxxxxx.log of ours
+    (the name was taken: someone else's file, a link, a FIFO), found again by its owner."""
+    primary = os.path.join(ckpt_dir, layout.events_name(user))
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, mode)
-    except OSError:
-        return
+        st = os.lstat(primary)
+    except FileNotFoundError:
+        return primary
+    if stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid():
+        return primary
     try:
-        if os.fstat(fd).st_uid == os.getuid():
-            os.fchmod(fd, mode)
-        os.write(fd, data)
+        names = sorted(os.listdir(ckpt_dir))
     except OSError:
-        pass
-    finally:
-        os.close(fd)
+        names = []
+    for name in names:
+        if name.startswith(layout.EVENTS_PREFIX + user + "-") and layout.events_user(name) == user:
+            path = os.path.join(ckpt_dir, name)
+            st = os.lstat(path)
+            if stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid():
+                return path
+    return primary  # taken, and no file of ours yet: Events._log says so and makes one
 
 
 class Events:
     def __init__(self, job: Job, verb: str) -> None:
         self.job = job
         self.verb = verb
-        self.started = time.time()
+        self.events_file: str | None = None
 
     def detail(self, message: str) -> None:
         stamp = layout.now_iso()
         line = f"{stamp} {self.job.host} pid={os.getpid()} {self.verb}: {message}"
-        if os.path.isdir(self.job.task_dir):
-            _append(os.path.join(self.job.task_dir, layout.HOOK_LOG), line, 0o644)
+        if not own_task_dir(self.job):
+            return  # no task directory (yet), or not ours: the events file still has it
+        # OSError: hook.log is not a file of ours (the job's own program put one there)
+        with contextlib.suppress(OSError):
+            safe.append_line(os.path.join(self.job.task_dir, layout.HOOK_LOG), line)
 
     def event(self, name: str, **fields: Any) -> None:
-        """An event for ckpt.log (and the task log). Fields are key=value, no spaces."""
+        """An event for the owner's events file (and the task log). Fields are key=value,
+        no spaces."""
         parts = [
             layout.now_iso(),
             f"job={self.job.label}",
@@ -53,10 +70,25 @@ class Events:
             f"event={name}",
         ]
         parts += [f"{k}={str(v).replace(' ', '_')}" for k, v in fields.items()]
-        line = " ".join(parts)
-        # ckpt.log is shared by every user in a 1777 directory: world-appendable.
-        _append(os.path.join(self.job.ckpt_dir, layout.CKPT_LOG), line, 0o666)
+        self._log(" ".join(parts))
         self.detail(f"event {name} " + " ".join(f"{k}={v}" for k, v in fields.items()))
+
+    def _log(self, line: str) -> None:
+        path = self.events_file or _own_events_file(self.job.ckpt_dir, self.job.owner)
+        for attempt in range(3):
+            try:
+                _rotate(path)
+                safe.append_line(path, line)
+                self.events_file = path
+                return
+            except OSError as exc:
+                problem = f"{path}: {exc.strerror or exc}"
+                if attempt == 0:
+                    self.detail(f"events file {safe.describe(path)} refused ({problem})")
+                suffix = secrets.token_hex(4)
+                path = os.path.join(self.job.ckpt_dir, layout.events_name(self.job.owner, suffix))
+        self.detail(f"event not written to ckpt_dir ({problem}): {line}")
+        update_manifest(self.job, events_error=problem)
 
     def error(self, message: str) -> None:
         self.detail(f"ERROR {message}")
@@ -64,8 +96,25 @@ class Events:
         update_manifest(self.job, last_error={"time": layout.now_iso(), "message": message})
 
 
+def own_task_dir(job: Job) -> bool:
+    """Whether job.task_dir is the owner's trusted directory (never write into another's)."""
+    return safe.trusted_dir(job.task_dir, os.geteuid()) is not None
+
+
+def _rotate(path: str) -> None:
+    """Keep an events file of ours below ROTATE: rename it to .1 (replacing the old one)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if st.st_size > ROTATE and st.st_uid == os.geteuid() and os.path.isfile(path):
+        with contextlib.suppress(OSError):  # .1 is someone else's (sticky): keep appending
+            os.replace(path, path + ".1")
+
+
 def update_manifest(job: Job, **changes: Any) -> dict[str, Any]:
-    """Read-modify-write manifest.json (callers hold the task lock when it matters)."""
+    """Read-modify-write manifest.json (callers hold the task lock when it matters), only
+    in a task directory of our own."""
     path = os.path.join(job.task_dir, layout.MANIFEST)
     data = layout.read_json(path) or {
         "job": job.job_id,
@@ -78,6 +127,6 @@ def update_manifest(job: Job, **changes: Any) -> dict[str, Any]:
     }
     data.update(changes)
     data["updated"] = layout.now_iso()
-    if os.path.isdir(job.task_dir):
+    if own_task_dir(job):
         layout.write_json_atomic(path, data)
     return data

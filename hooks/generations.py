@@ -15,7 +15,7 @@ import shutil
 import time
 from typing import Any
 
-from . import layout
+from . import layout, safe
 
 
 class LockTimeout(Exception):
@@ -31,7 +31,7 @@ class TaskLock:
         self.fd = -1
 
     def __enter__(self) -> TaskLock:
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        self.fd = safe.open_regular(self.path, os.O_RDWR | os.O_CREAT, owner=os.geteuid())
         deadline = time.monotonic() + self.timeout
         while True:
             try:
@@ -62,7 +62,8 @@ def begin(task_dir: str) -> tuple[int, str]:
             highest = max(highest, number)
     number = highest + 1
     path = os.path.join(task_dir, layout.gen_name(number) + layout.PARTIAL_SUFFIX)
-    os.mkdir(path, 0o755)
+    os.mkdir(path, layout.PRIVATE)
+    os.chmod(path, layout.PRIVATE)  # the owner's alone, whatever the umask
     return number, path
 
 
@@ -73,7 +74,10 @@ def discard(partial: str) -> None:
 def _fsync_tree(path: str) -> None:
     for folder, _dirs, files in os.walk(path):
         for name in files:
-            fd = os.open(os.path.join(folder, name), os.O_RDONLY)
+            try:
+                fd = safe.open_regular(os.path.join(folder, name))
+            except OSError:
+                continue  # a link DMTCP keeps beside its images: nothing to sync
             try:
                 os.fsync(fd)
             finally:

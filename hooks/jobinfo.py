@@ -10,6 +10,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from . import layout
+from .safe import user_name
 from .spool import read_config  # noqa: F401  (re-exported for the verbs)
 
 HOOK_NAME = "qckpt-hook"
@@ -116,14 +117,20 @@ class Job:
     env_name: str
     restarted: int
     config: dict[str, str]
+    # ckpt_dir/JOB.TASK until a verb has found (taskdir.find) or claimed the real one
+    task_dir: str = ""
 
-    @property
-    def task_dir(self) -> str:
-        return os.path.join(self.ckpt_dir, f"{self.job_id}.{self.task}")
+    def __post_init__(self) -> None:
+        self.task_dir = self.task_dir or os.path.join(self.ckpt_dir, self.label)
 
     @property
     def label(self) -> str:
         return f"{self.job_id}.{self.task}"
+
+    @property
+    def state_dir(self) -> str:
+        """QCKPT_DIR: where the program saves its state."""
+        return os.path.join(self.task_dir, layout.STATE)
 
 
 def job_from_environment(
@@ -143,7 +150,7 @@ def job_from_environment(
         job_id=job_id,
         task=layout.task_number(raw_task),
         ckpt_dir=ckpt_dir,
-        owner=config.get("job_owner") or environ.get("USER") or str(os.getuid()),
+        owner=user_name(os.geteuid()),  # hooks run as the job's owner: its uid says who
         host=config.get("host") or os.uname().nodename,
         env_name=environ.get("SGE_CKPT_ENV", ""),
         restarted=int(restarted) if restarted.isdigit() else 0,

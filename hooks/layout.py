@@ -1,13 +1,29 @@
 """The on-disk layout of ckpt_dir, defined once here; the backend reads it from here.
 
-<ckpt_dir>/ckpt.log                one line per event, every job (O_APPEND)
-<ckpt_dir>/<job>.<task>/           the task's directory (QCKPT_DIR), owned by the job owner
+ckpt_dir is shared by every user of the cluster (1777, sticky) and the console often runs
+as root, so this layout is a security boundary, and one principle holds it:
+
+    A hook trusts only what the job's owner owns in ckpt_dir;
+    the console and the command line trust no file in ckpt_dir.
+
+A hook uses a task directory only when it is a real directory (not a link) of the job's
+owner that nobody else may write into; a name someone else took first gets the job a
+directory of its own (JOB.TASK-xxxxxxxx) that its restart, on any host, and the console find
+again by owner. No file here is writable by every user: each user's hooks append to their
+own events file. The console reads through `safe` (no links followed, no blocking opens,
+size caps) and checks every manifest against MANIFEST_SCHEMA before showing it, as plain text.
+
+<ckpt_dir>/events-<user>.log       that user's events, one line each (O_APPEND), every job
+<ckpt_dir>/<job>.<task>/           the task's directory, 0711, owned by the job owner
+    state/                         QCKPT_DIR: what the program saves (0700: owner only)
     manifest.json                  state for the console: no secrets, readable by the admin
     hook.log                       this task's detailed hook log
-    gen-000004/                    a complete generation (images 0600 + meta.json)
+    gen-000004/                    a complete generation (0700, images 0600 + meta.json)
     gen-000005.partial/            a generation being written; never used for a restart
     current -> gen-000004          switched atomically after a generation is complete
+    dmtcp/                         the DMTCP engine's images, logs and port (0700)
     .lock                          serializes checkpoint/migrate/clean of the task
+<ckpt_dir>/<job>.<task>-1a2b3c4d/  the same, where <job>.<task> was someone else's
 
 Standard library only; Python 3.9+.
 """
@@ -21,18 +37,29 @@ import tempfile
 import time
 from typing import Any
 
-CKPT_LOG = "ckpt.log"
+from . import safe
+
+EVENTS_PREFIX = "events-"
+EVENTS_SUFFIX = ".log"
 MANIFEST = "manifest.json"
 HOOK_LOG = "hook.log"
 CURRENT = "current"
 LOCK = ".lock"
+STATE = "state"
+DMTCP = "dmtcp"
 META = "meta.json"
 GEN_PREFIX = "gen-"
 PARTIAL_SUFFIX = ".partial"
-RESERVED = (MANIFEST, HOOK_LOG, CURRENT, LOCK, "dmtcp")
-_GEN = re.compile(r"^gen-(\d{6})$")
-_PARTIAL = re.compile(r"^gen-(\d{6})\.partial$")
-_TASK_DIR = re.compile(r"^(\d+)\.(\d+)$")
+TASK_MODE = 0o711  # the admin reads manifest.json and hook.log by name; nobody lists it
+PRIVATE = 0o700  # state/, generations, dmtcp/: the owner's alone, whatever their umask
+# Generation numbers are zero-padded to 6 digits and may grow wider (gen-1000000 follows
+# gen-999999); more than 12 digits is no generation of ours.
+_GEN = re.compile(r"^gen-(\d{6,12})$")
+_PARTIAL = re.compile(r"^gen-(\d{6,12})\.partial$")
+# JOB.TASK, JOB.TASK-1a2b3c4d (the name was taken), either with .stale-TIME[-1a2b3c4d]
+# (set aside by a first run of a later job with the same id).
+_TASK_DIR = re.compile(r"^(\d+)\.(\d+)(?:-[0-9a-f]{8})?(\.stale-\d+(?:-[0-9a-f]{8})?)?$")
+_EVENTS = re.compile(r"^events-([A-Za-z0-9_.][A-Za-z0-9_.-]*?)(?:-[0-9a-f]{8})?\.log$")
 
 
 def task_number(ja_task_id: str | None) -> str:
@@ -47,8 +74,25 @@ def task_dir_name(job_id: str, ja_task_id: str | None) -> str:
 
 
 def parse_task_dir_name(name: str) -> tuple[int, int] | None:
+    """(job, task) of any task directory name, set aside (.stale-) or not; None otherwise."""
     match = _TASK_DIR.match(name)
     return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def is_live_task_dir_name(name: str) -> bool:
+    """A name a running job's directory may have (JOB.TASK or JOB.TASK-xxxxxxxx)."""
+    match = _TASK_DIR.match(name)
+    return bool(match) and match.group(3) is None
+
+
+def events_name(user: str, suffix: str = "") -> str:
+    return f"{EVENTS_PREFIX}{user}{'-' + suffix if suffix else ''}{EVENTS_SUFFIX}"
+
+
+def events_user(name: str) -> str | None:
+    """The user an events file is named for (the console trusts its owner, not its name)."""
+    match = _EVENTS.match(name)
+    return match.group(1) if match else None
 
 
 def gen_name(number: int) -> str:
@@ -65,20 +109,23 @@ def partial_number(name: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def is_reserved(name: str) -> bool:
-    return name in RESERVED or name.startswith(GEN_PREFIX) or name.startswith(".qckpt")
-
-
 def complete_generations(task_dir: str) -> list[int]:
-    """Numbers of complete generations (renamed from .partial, with their meta), ascending."""
-    numbers = []
+    """Numbers of complete generations, ascending: real directories renamed from .partial,
+    of the task directory's owner (whom the caller has checked), whose own meta.json names
+    the same number."""
     try:
+        owner = os.lstat(task_dir).st_uid
         names = os.listdir(task_dir)
-    except FileNotFoundError:
+    except OSError:
         return []
+    numbers = []
     for name in names:
         number = gen_number(name)
-        if number is not None and os.path.isfile(os.path.join(task_dir, name, META)):
+        path = os.path.join(task_dir, name)
+        if number is None or safe.trusted_dir(path, owner) is None:
+            continue
+        meta = read_json(os.path.join(path, META))
+        if meta is not None and meta.get("gen") == number:
             numbers.append(number)
     return sorted(numbers)
 
@@ -89,18 +136,14 @@ def newest_complete(task_dir: str) -> str | None:
 
 
 def read_json(path: str) -> dict[str, Any] | None:
-    try:
-        with open(path) as handle:
-            data = json.load(handle)
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+    """A JSON object read safely (see safe.read_json), or None."""
+    return safe.read_json(path)
 
 
 def write_json_atomic(path: str, data: dict[str, Any], mode: int = 0o644) -> None:
     """Replace path atomically: a reader sees the old or the new file, never a torn one."""
     folder = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(prefix=".qckpt-", dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=".qckpt-", dir=folder)  # O_EXCL, 0600, a new name
     try:
         with os.fdopen(fd, "w") as handle:
             json.dump(data, handle, indent=1, sort_keys=True)
@@ -147,3 +190,52 @@ def tree_size(path: str) -> int:
             except OSError:
                 continue
     return total
+
+
+# The manifest's schema: what the hooks write and all the console will read of it. A spec
+# is a type (or tuple of types), a dict (an object's fields) or a one-element list (a list
+# of such). Fields not named here are dropped; a field of the wrong type makes the whole
+# manifest bad (the console shows that job's row marked bad, never a traceback).
+_TEXT, _INT, _NUMBER = str, int, (int, float)
+GENERATION = {"gen": _INT, "time": _TEXT, "host": _TEXT, "size": _INT, "engine": _TEXT,
+              "seconds": _NUMBER, "trigger": _TEXT}  # fmt: skip
+MANIFEST_SCHEMA = {
+    "job": _TEXT, "task": _TEXT, "owner": _TEXT, "env": _TEXT, "engine": _TEXT,
+    "host": _TEXT, "pid": _INT, "state": _TEXT, "started": _TEXT, "updated": _TEXT,
+    "cpu": {"level": _INT, "flags": [_TEXT]},
+    "coordinator": {"host": _TEXT, "dmtcp": _TEXT},
+    "generations": [GENERATION],
+    "restarts": [{"time": _TEXT, "host": _TEXT, "gen": _TEXT}],
+    "last_error": {"time": _TEXT, "message": _TEXT},
+    "name_taken": {"name": _TEXT, "found": _TEXT, "time": _TEXT},
+    "events_error": _TEXT,
+}  # fmt: skip
+MAX_ITEMS = 10000
+
+
+class BadManifest(ValueError):
+    pass
+
+
+def checked(value: Any, spec: Any, where: str) -> Any:
+    """value as `spec` says, its strings made plain (safe.plain); BadManifest naming the
+    field and the rule otherwise. None is allowed anywhere (a field not set yet)."""
+    if value is None:
+        return None
+    if isinstance(spec, dict):
+        if not isinstance(value, dict):
+            raise BadManifest(f"{where} must be an object")
+        return {k: checked(value.get(k), s, f"{where}.{k}") for k, s in spec.items() if k in value}
+    if isinstance(spec, list):
+        if not isinstance(value, list) or len(value) > MAX_ITEMS:
+            raise BadManifest(f"{where} must be a list of at most {MAX_ITEMS} items")
+        return [checked(item, spec[0], f"{where}[{i}]") for i, item in enumerate(value)]
+    if isinstance(value, bool) or not isinstance(value, spec):
+        kind = "text" if spec is str else "a number"
+        raise BadManifest(f"{where} must be {kind}")
+    return safe.plain(value) if isinstance(value, str) else value
+
+
+def check_manifest(data: dict[str, Any]) -> dict[str, Any]:
+    """A manifest as the console may show it (see MANIFEST_SCHEMA), or BadManifest."""
+    return checked(data, MANIFEST_SCHEMA, "manifest")

@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import time
 
-from . import cpu, engine_signal, generations, jobinfo, layout
+from . import cpu, engine_signal, generations, jobinfo, layout, taskdir
 from .events import Events, update_manifest
 from .starter import exec_job, with_option
 
@@ -25,12 +24,27 @@ def fail(message: str, events: Events | None = None) -> int:
 
 
 def prepare_task_dir(job: jobinfo.Job, events: Events) -> None:
-    """Create <ckpt_dir>/<job>.<task>; a first run sets aside what an older job left there."""
-    if job.restarted == 0 and os.path.isdir(job.task_dir) and os.listdir(job.task_dir):
-        aside = f"{job.task_dir}.stale-{int(time.time())}"
-        os.rename(job.task_dir, aside)
-        events.detail(f"a first run found {job.task_dir} in use; moved it to {aside}")
-    os.makedirs(job.task_dir, mode=0o755, exist_ok=True)
+    """Find or claim the task's directory (taskdir: a name someone else took gets the job
+    one of its own) and its private state/; a first run sets aside what an older job of
+    ours with the same id left there."""
+    taskdir.check_ckpt_dir(job.ckpt_dir)
+    found = taskdir.find(job.ckpt_dir, job.label)
+    if found and job.restarted == 0 and os.listdir(found):
+        aside = taskdir.set_aside(found)
+        events.detail(f"a first run found {found} in use; moved it to {aside}")
+        found = None
+    taken = None
+    if found is None:
+        found, taken = taskdir.claim(job.ckpt_dir, job.label)
+    job.task_dir = found
+    taskdir.private_dir(found, layout.STATE)
+    if taken:
+        primary = os.path.join(job.ckpt_dir, job.label)
+        events.event("name-taken", found=taken, using=os.path.basename(found))
+        events.detail(f"{primary} was {taken}: using {found}")
+        update_manifest(
+            job, name_taken={"name": job.label, "found": taken, "time": layout.now_iso()}
+        )
 
 
 def signals_to_ignore(config: dict[str, str]) -> list[int]:
@@ -68,8 +82,6 @@ def start(
         return fail(str(exc))
     events = Events(job, "start")
     opts = hook.options
-    if not os.path.isdir(job.ckpt_dir):
-        return fail(f"ckpt_dir {job.ckpt_dir} does not exist on {job.host} (create it 1777)")
     try:
         prepare_task_dir(job, events)
         with generations.TaskLock(job.task_dir, opts.timeout):  # a migrating hook may still write
@@ -107,10 +119,10 @@ def start(
                 restarts=restarts,
                 generations=generations.summaries(job.task_dir),
             )
-            env = dict(environ, QCKPT_DIR=job.task_dir)
+            env = dict(environ, QCKPT_DIR=job.state_dir)
             if opts.engine == "signal":
                 if generation is not None:
-                    restored = engine_signal.restore(generation, job.task_dir)
+                    restored = engine_signal.restore(generation, job.state_dir)
                     filename, job_argv = with_option(filename, job_argv, opts.restart_option)
                     events.event("restart", gen=os.path.basename(generation), files=len(restored))
                 else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 
-from . import cpu, engine_signal, ge, generations, jobinfo, layout
+from . import cpu, engine_signal, ge, generations, jobinfo, layout, taskdir
 from .events import Events, update_manifest
 
 DEFAULT_SIGNALS = {"checkpoint": "USR1", "migrate": "USR2"}
@@ -28,11 +28,14 @@ def run(cmd: jobinfo.HookCommand, environ: dict[str, str]) -> int:
     job = jobinfo.job_from_environment(environ, config, cmd.positionals)
     events = Events(job, cmd.verb)
     opts = cmd.options
-    if not os.path.isdir(job.task_dir):
+    found = taskdir.find(job.ckpt_dir, job.label)
+    if found is None:
         events.error(
-            f"no task directory {job.task_dir}: is the queue's starter_method qckpt-starter?"
+            f"no task directory of {job.owner} for {job.label} in {job.ckpt_dir}:"
+            " is the queue's starter_method qckpt-starter?"
         )
         return 1
+    job.task_dir = found
     started = time.monotonic()
     try:
         with generations.TaskLock(job.task_dir, opts.timeout):
@@ -112,7 +115,7 @@ def take(cmd: jobinfo.HookCommand, job: jobinfo.Job, partial: str, events: Event
         signame = opts.signal or DEFAULT_SIGNALS[cmd.verb]
         pid = job_pid(cmd, job.config)
         action = engine_signal.checkpoint if cmd.verb == "checkpoint" else engine_signal.migrate
-        return action(job.task_dir, pid, signame, opts.timeout, partial)
+        return action(job.state_dir, pid, signame, opts.timeout, partial)
     from . import engine_dmtcp
 
     return engine_dmtcp.take(cmd.verb, job, opts, partial, events)

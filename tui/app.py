@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 from importlib import import_module
 
+from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -167,7 +168,7 @@ class QckptApp(App):
             self.qmaster_down = True
             banner = self.query_one("#banner", Static)
             banner.update(
-                f"qmaster unreachable: {error}  (retrying every {self.settings.refresh:g} s)"
+                Text(f"qmaster unreachable: {error}  (retrying every {self.settings.refresh:g} s)")
             )
             banner.add_class("shown")
             self.schedule_refresh()

@@ -80,8 +80,9 @@ def console(args: argparse.Namespace) -> int:
     except QckptError as exc:
         print(f"qckpt: {exc}", file=sys.stderr)
         return 1
-    QckptApp(settings=settings, read_only=args.read_only, hooks_dir=args.hooks).run()
-    return 0
+    app = QckptApp(settings=settings, read_only=args.read_only, hooks_dir=args.hooks)
+    app.run()
+    return app.return_code or 0  # 1 when the console ended on an error
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from qckpt.backend import cellconfig
 from qckpt.backend.errors import FieldError, ValidationFailed
 from qckpt.backend.gridengine import GridEngine
 
-from .output import yaml_problem
+from .output import read_text, yaml_problem
 
 HEADER = "# qckpt export: the checkpoint set-up of a cell; `qckpt apply FILE` reproduces it\n"
 
@@ -34,10 +34,7 @@ def load(path: str) -> object:
     import yaml
 
     try:
-        with open(path) as handle:
-            return yaml.safe_load(handle)
-    except OSError as exc:
-        raise ValidationFailed([FieldError(path, f"cannot be read: {exc.strerror}")]) from None
+        return yaml.safe_load(read_text(path, path))
     except yaml.YAMLError as exc:
         raise ValidationFailed([FieldError(path, yaml_problem(exc))]) from None
 

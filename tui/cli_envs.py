@@ -10,7 +10,7 @@ from qckpt.backend.envs import EnvStore
 from qckpt.backend.errors import FieldError, QckptError, ValidationFailed
 from qckpt.backend.templates import TEMPLATES, from_template
 
-from .output import print_json, print_table
+from .output import print_json, print_table, read_text
 from .rows import ENV_COLUMNS, env_cells
 
 # qconf field -> command-line flag (ckpt_name is the positional NAME).
@@ -103,11 +103,7 @@ def cmd_show(args: argparse.Namespace, store: EnvStore) -> int:
 
 def cmd_add(args: argparse.Namespace, store: EnvStore) -> int:
     if args.from_file:
-        try:
-            with open(args.from_file) as handle:
-                env = CheckpointEnv.from_text(handle.read())
-        except OSError as exc:
-            raise ValidationFailed([FieldError("--from", f"cannot read: {exc.strerror}")]) from exc
+        env = CheckpointEnv.from_text(read_text(args.from_file, "--from"))
         if env.extra:
             print(f"note: fields not in checkpoint(5): {', '.join(env.extra)}", file=sys.stderr)
     elif args.template:

@@ -6,6 +6,10 @@ import json
 import sys
 from typing import Any
 
+from qckpt.backend.text import plain, read_text
+
+__all__ = ["read_text"]  # for the commands that read a file the user names
+
 
 def print_json(data: Any) -> None:
     json.dump(data, sys.stdout, indent=2, sort_keys=False)
@@ -13,9 +17,11 @@ def print_json(data: Any) -> None:
 
 
 def print_table(headers: list[str], rows: list[list[str]]) -> None:
-    """Columns as wide as their widest cell; the last column is never padded."""
+    """Columns as wide as their widest cell; the last column is never padded. Cells are
+    made plain: a job name or a file's text cannot move the cursor or forge a row."""
     if not rows:
         return
+    rows = [[plain(cell) for cell in row] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
     for row in [headers, *rows]:
         cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])] + [row[-1]]

@@ -54,4 +54,4 @@ def queue_rows(queue: Queue, states: dict[str, InstanceState]) -> dict[str, list
 def job_cells(row: JobRow, error_width: int = 40) -> list[str]:
     return [row.key, row.name, row.owner, row.state, row.queue or "-", row.env or "-",
             row.when or "-", age(row.age_seconds), str(row.generations), human(row.size),
-            str(row.restarts), (row.last_error or "")[:error_width]]  # fmt: skip
+            str(row.restarts), (row.problem or row.last_error or "")[:error_width]]  # fmt: skip

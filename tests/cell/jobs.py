@@ -10,6 +10,7 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
+from qckpt.backend import events
 from qckpt.backend.envs import EnvStore
 from qckpt.backend.gridengine import GridEngine
 from qckpt.backend.hooks_install import install
@@ -53,13 +54,8 @@ def scratch(sandbox: Sandbox, name: str) -> str:
 
 
 def events_of(ckpt_dir: str, job: str, task: int = 1) -> list[str]:
-    """The events ckpt.log holds for one task of job, in order."""
-    try:
-        with open(os.path.join(ckpt_dir, "ckpt.log")) as handle:
-            lines = handle.read().splitlines()
-    except FileNotFoundError:
-        return []
-    return [re.search(r"event=(\S+)", ln).group(1) for ln in lines if f" job={job}.{task} " in ln]
+    """The events the owners' events files hold for one task of job, in order."""
+    return [e.event for e in events.read(ckpt_dir, f"{job}.{task}").events]
 
 
 def submit(ge: GridEngine, sandbox: Sandbox, *args: str, stdin: str | None = None) -> str:

@@ -190,3 +190,16 @@ def test_a_missing_starter_shows_the_error_state_and_clear_resets_it(
         assert instance_states(ge)[name].states == ""
     finally:
         ge.run(["qdel", job], check=False)
+
+
+def test_a_binary_or_odd_file_is_one_line_and_changes_nothing(run, name_for, tmp_path):
+    odd = tmp_path / "odd.yaml"
+    odd.write_text("1: x\nzz: 2\n")
+    for args, words in (
+        (["env", "add", name_for(), "--from", "/bin/ls"], "--from: not a text file"),
+        (["apply", "/bin/ls"], "not a text file"),
+        (["apply", str(odd)], "not a key of a qckpt set-up file"),
+    ):
+        out = run(*args)
+        assert out.returncode == 1 and words in out.stderr, out.stderr
+        assert len(out.stderr.splitlines()) == 1 and "Traceback" not in out.stderr

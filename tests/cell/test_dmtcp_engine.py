@@ -59,7 +59,15 @@ def test_dmtcp_checkpoint_migrate_restart_and_clean(sandbox, dmtcp_queue):
     task_dir = os.path.join(ckpt, f"{job}.1")
     wait_until(lambda: "checkpoint" in events_of(ckpt, job), 60, "a periodic checkpoint")
     manifest = layout.read_json(os.path.join(task_dir, layout.MANIFEST))
-    assert manifest["engine"] == "dmtcp" and manifest["coordinator"]["port"] > 0
+    assert manifest["engine"] == "dmtcp" and manifest["coordinator"]["host"]
+    # The coordinator takes commands from whoever knows its port: the world-readable
+    # manifest does not say it; the owner's private dmtcp/ does (0700, the file 0600).
+    assert "port" not in manifest["coordinator"]
+    private = os.path.join(task_dir, layout.DMTCP)
+    assert stat.S_IMODE(os.stat(private).st_mode) == 0o700
+    port_file = os.path.join(private, "coordinator.json")
+    assert stat.S_IMODE(os.stat(port_file).st_mode) == 0o600
+    assert layout.read_json(port_file)["port"] > 0
     with open(os.path.join(task_dir, layout.HOOK_LOG)) as handle:
         assert "dmtcp/job-script" in handle.read()  # not the spool path, which names the host
     generation = layout.newest_complete(task_dir)

@@ -92,9 +92,9 @@ async def test_a_job_migrates_to_the_second_host_and_goes_on(sandbox, hosts, nam
             for _ in range(30):
                 app.current_view().load()
                 await settle(app, pilot)
-                if job in [k.value for k in table.rows] and f"@{b}" in table.get_row(job)[4]:
+                if job in [k.value for k in table.rows] and f"@{b}" in str(table.get_row(job)[4]):
                     break
-            row = table.get_row(job)
+            row = [str(c) for c in table.get_row(job)]
             assert row[4] == f"{queue}@{b}" and row[10] == "1"
             await select_row(app, pilot, job)
             assert f"on {b} from gen" in shown_text(app.query_one("#job-details"))

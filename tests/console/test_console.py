@@ -164,7 +164,7 @@ async def test_attach_and_detach_in_the_queues_view(ge, envs, queues, name_for, 
         await pilot.press("enter")
         await settle(app, pilot)
         assert queues.get(test_queue).value("ckpt_list") == env.name
-        row = app.query_one("#queue-table", DataTable).get_row(test_queue)
+        row = [str(c) for c in app.query_one("#queue-table", DataTable).get_row(test_queue)]
         assert row[4] == env.name and row[2] == "ok"
         await pilot.press("d")
         app.screen.query_one("#value", Input).value = env.name
@@ -308,7 +308,7 @@ async def test_a_queue_in_error_state_shows_why_and_can_be_cleared(sandbox, ge, 
             await settle(app, pilot)
             await select_row(app, pilot, test_queue)
             table = app.query_one("#queue-table", DataTable)
-            assert table.get_row(test_queue)[2] == f"E@{sandbox.host}"
+            assert str(table.get_row(test_queue)[2]) == f"E@{sandbox.host}"
             shown = shown_text(app.query_one("#queue-details"))
             line = next(ln for ln in shown.splitlines() if ln.strip().startswith(name))
             assert line.split()[1:] == ["E", "(error)"] and "marked QERROR" in shown
@@ -319,7 +319,7 @@ async def test_a_queue_in_error_state_shows_why_and_can_be_cleared(sandbox, ge, 
             assert f"qmod -c {name}" in app.screen.details
             await pilot.press("y")
             await settle(app, pilot)
-            assert table.get_row(test_queue)[2] == "ok"
+            assert str(table.get_row(test_queue)[2]) == "ok"
         assert instance_states(ge)[name].states == ""
     finally:
         ge.run(["qdel", job], check=False)

@@ -63,7 +63,7 @@ async def test_jobs_are_listed_with_their_checkpoints_sorted_and_toggled(sandbox
                 table = await open_jobs(app, pilot)
                 keys = [k.value for k in table.rows]
                 assert {first, second} <= set(keys) and plain not in keys
-                row = table.get_row(first)
+                row = [str(c) for c in table.get_row(first)]
                 assert row[5] == env and int(row[8]) >= 1 and row[3] == "r"
                 await select_row(app, pilot, first)
                 shown = shown_text(app.query_one("#job-details"))
@@ -136,7 +136,7 @@ async def test_checkpoint_now_runs_the_hook_as_the_owner_and_shows_the_generatio
                 )
                 await pilot.press("escape")
                 await select_row(app, pilot, job)
-                assert table.get_row(job)[8] == "0"
+                assert str(table.get_row(job)[8]) == "0"
                 await pilot.press("c")
                 assert isinstance(app.screen, ConfirmScreen)
                 shown = app.screen.details
@@ -147,9 +147,9 @@ async def test_checkpoint_now_runs_the_hook_as_the_owner_and_shows_the_generatio
                 wait_until(lambda: "checkpoint" in events_of(sandbox.ckpt_dir, job), 60, "ckpt")
                 for _ in range(20):
                     await settle(app, pilot)
-                    if table.get_row(job)[8] == "1":
+                    if str(table.get_row(job)[8]) == "1":
                         break
-                assert table.get_row(job)[8] == "1"
+                assert str(table.get_row(job)[8]) == "1"
             generation = os.path.join(task_dir, "gen-000001")
             assert os.stat(generation).st_uid == pwd.getpwnam(sandbox.user).pw_uid
             with open(os.path.join(generation, "meta.json")) as handle:

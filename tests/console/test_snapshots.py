@@ -93,7 +93,7 @@ def stage_task(task_dir: str, gens: list[tuple[str, int]], restarts: int, error:
     started = "2026-11-22T06:12:08Z"
     manifest.update(
         started=started, pid=4242, generations=summaries, last_error=None,
-        restarts=[{"time": started, "host": manifest["host"], "gen": 1}] * restarts,
+        restarts=[{"time": started, "host": manifest["host"], "gen": "gen-000001"}] * restarts,
     )  # fmt: skip
     if error:
         manifest["last_error"] = {"time": gens[-1][0], "message": error}
@@ -136,10 +136,20 @@ def jobs(objects, sandbox):
     os.makedirs(gone)
     with open(os.path.join(gone, "state.json"), "wb") as handle:
         handle.write(b"\0" * (12 << 20))
-    with open(os.path.join(ckpt, layout.CKPT_LOG), "w") as handle:
-        for line in (f"2026-11-22T07:56:10Z job={sim}.1 host={sandbox.host} user={sandbox.user}"
-                     " event=checkpoint gen=4 size=7340032 secs=0.4 pruned=1",):  # fmt: skip
+    events_file = os.path.join(ckpt, layout.events_name(sandbox.user))
+    at = f"host={sandbox.host} user={sandbox.user}"
+    with open(events_file, "w") as handle:  # the real start events carry real times
+        for line in (
+            f"2026-11-22T07:12:00Z job={fit}.1 {at} event=checkpoint gen=3 size=3145728 secs=0.4",
+            f"2026-11-22T07:22:00Z job={fit}.1 {at} event=error verb=checkpoint"
+            " message=the_program_wrote_nothing_to_$QCKPT_DIR_within_600_s",
+            f"2026-11-22T07:41:10Z job={sim}.1 {at} event=checkpoint gen=3 size=6291456 secs=0.4",
+            f"2026-11-22T07:56:10Z job={sim}.1 {at} event=checkpoint gen=4 size=7340032 secs=0.4"
+            " pruned=1",
+        ):
             handle.write(line + "\n")
+    owner = os.stat(os.path.join(ckpt, f"{sim}.1")).st_uid
+    os.chown(events_file, owner, owner)  # an events file counts for the user who owns it
     yield
     ge.run(["qdel", "-f", "-u", "*"], check=False)
 

@@ -46,7 +46,10 @@ async def test_storage_lists_usage_and_cleans_only_orphans(
             await pilot.pause()
             tasks = app.query_one("#task-table", DataTable)
             assert shown_keys(tasks) == ["999998.1", f"{job}.1"]  # largest first
-            assert tasks.get_row("999998.1")[5] == "orphan" and tasks.get_row(f"{job}.1")[5] == ""
+            assert (
+                str(tasks.get_row("999998.1")[5]) == "orphan"
+                and str(tasks.get_row(f"{job}.1")[5]) == ""
+            )
             assert "root" in shown_text(app.query_one("#owners"))
             await pilot.press("o")
             assert isinstance(app.screen, ConfirmScreen)

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from qckpt.backend import events
 from qckpt.backend.hooks_install import install
+from qckpt.hooks import layout
 
 PROGRAMS = Path(__file__).parent.parent / "programs"
 COUNTER = str(PROGRAMS / "counter.py")
@@ -24,11 +26,19 @@ def hooks_dir(tmp_path_factory) -> str:
 
 @pytest.fixture
 def task(tmp_path):
-    """A ckpt_dir with task 50.1 in it, as the starter would have made it."""
+    """A ckpt_dir (1777) with task 50.1 and its state/ in it, as the starter makes them."""
     ckpt_dir = tmp_path / "ckpt"
     task_dir = ckpt_dir / "50.1"
-    task_dir.mkdir(parents=True)
+    (task_dir / layout.STATE).mkdir(parents=True)
+    ckpt_dir.chmod(0o1777)
+    task_dir.chmod(layout.TASK_MODE)
+    (task_dir / layout.STATE).chmod(layout.PRIVATE)
     return str(ckpt_dir), str(task_dir)
+
+
+def event_names(ckpt_dir: str, job: str | None = None) -> list[str]:
+    """The events every user's hooks logged in ckpt_dir (of one JOB.TASK), oldest first."""
+    return [e.event for e in events.read(ckpt_dir, job).events]
 
 
 @pytest.fixture
@@ -37,7 +47,7 @@ def counter(task):
     procs = []
 
     def start(target: int = 100000, delay: float = 0.01, pad: int = 0, *extra: str):
-        env = dict(os.environ, QCKPT_DIR=task[1], COUNTER_PAD=str(pad))
+        env = dict(os.environ, QCKPT_DIR=os.path.join(task[1], layout.STATE), COUNTER_PAD=str(pad))
         proc = subprocess.Popen(
             [COUNTER, str(target), str(delay), *extra],
             env=env,

@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 
+import pytest
+
 from qckpt.backend import storage
+from qckpt.backend.errors import ValidationFailed
 from qckpt.backend.storage import StorageScanner, remove_orphans
 
 
@@ -65,3 +68,34 @@ def test_an_unchanged_rescan_walks_nothing_and_a_new_generation_is_seen(tmp_path
         handle.write("x" * 100_000)
     second = scanner.scan(str(tmp_path))
     assert walks == [task] and second.used > first.used and second.tasks[0].generations == 2
+
+
+def test_names_that_are_not_task_directories_are_neither_listed_nor_removed(tmp_path):
+    make_task(tmp_path, "8.1", 1)
+    for name in ("lost+found", "notes", "9.x", "8.1-zzzz"):
+        (tmp_path / name).mkdir()
+    usage = StorageScanner().scan(str(tmp_path), known_jobs=set())
+    assert usage.orphans == ["8.1"]  # every other name is some user's, not a job's
+    with pytest.raises(ValidationFailed, match="not a task directory"):
+        remove_orphans(str(tmp_path), ["8.1", "notes"], known_jobs=set())
+    assert os.path.isdir(tmp_path / "8.1")  # checked all first: nothing removed half-way
+
+
+def test_a_directory_removed_during_a_scan_is_left_out(tmp_path, monkeypatch):
+    make_task(tmp_path, "7.1", 1)
+    gone = make_task(tmp_path, "8.1", 1)
+    listing = list(os.scandir(tmp_path))
+    subprocess.run(["rm", "-rf", gone], check=True)  # a clean hook, between list and stat
+    monkeypatch.setattr(storage.os, "scandir", lambda path: _Listing(listing))
+    usage = StorageScanner().scan(str(tmp_path))
+    assert [t.name for t in usage.tasks] == ["7.1"]
+
+
+class _Listing(list):
+    """os.scandir's result as it was a moment ago (a context manager, as scandir's is)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False

@@ -4,6 +4,8 @@
 USR1: save state in $QCKPT_DIR and go on; USR2: save and exit; --restart: read state back.
 Counts to TARGET in steps of DELAY seconds, then exits with status 3.
 Optional PAD bytes of padding make the state big enough to take time to copy.
+COUNTER_REQUEUE_AT=N: a first run exits 99 at N (Grid Engine requeues it; restarted, the
+job goes on from its newest checkpoint).
 """
 
 import json
@@ -16,6 +18,7 @@ state_path = os.path.join(os.environ["QCKPT_DIR"], "state.json")
 target = int(sys.argv[1])
 delay = float(sys.argv[2]) if len(sys.argv) > 2 and not sys.argv[2].startswith("-") else 0.1
 pad = int(os.environ.get("COUNTER_PAD", "0"))
+requeue_at = int(os.environ.get("COUNTER_REQUEUE_AT", "0"))
 count = 0
 if "--restart" in sys.argv:
     with open(state_path) as handle:
@@ -45,6 +48,9 @@ signal.signal(signal.SIGUSR2, on_usr2)
 print(f"started at {count}", flush=True)
 while count < target:
     count += 1
+    if count == requeue_at and "--restart" not in sys.argv:
+        print(f"requeue at {count}", flush=True)
+        sys.exit(99)
     time.sleep(delay)
 print(f"done at {count}", flush=True)
 sys.exit(3)

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from qckpt.backend.jobs import parse_job_xml, parse_qstat_r, task_dir_for, when_from_attr
+from qckpt.backend.jobs import parse_job_xml, parse_qstat_r, task_dir_name, when_from_attr
 
 DATA = Path(__file__).parent.parent / "data"
 
@@ -23,9 +23,9 @@ def test_rows_tasks_queues_and_checkpoint_objects():
 
 
 def test_a_pending_array_range_has_no_task_directory_yet():
-    assert task_dir_for("85", "1-3:1", "/c") is None
-    assert task_dir_for("85", "2", "/c") == "/c/85.2"
-    assert task_dir_for("87", "", "/c") == "/c/87.1"
+    assert task_dir_name("85", "1-3:1") is None
+    assert task_dir_name("85", "2") == "85.2"
+    assert task_dir_name("87", "") == "87.1"
 
 
 def test_a_jobs_own_when_and_interval_come_from_qstat_j():

@@ -116,31 +116,53 @@ class JobsView(View):
         return self.rows.get(key) if key else None
 
     def show_details(self) -> None:
+        """The selected job's details; its logs are read by a worker (no file I/O here)."""
         row = self.selected()
         panel = self.query_one("#job-details", Static)
         if row is None:
             panel.update("No checkpointing job." if not self.all_jobs else "No job.")
             return
+        self.load_details(row, self.ckpt_dirs.get(row.env))  # shown when read: no flicker
+
+    @staticmethod
+    def detail_pairs(row: JobRow) -> list[tuple[str, str]]:
         pairs = [("job", row.key), ("task dir", row.task_dir or "-")]
+        if row.problem:
+            pairs.append(("problem", row.problem))
         if row.manifest:
             keys = ("engine", "host", "state", "started", "pid", "coordinator")
             pairs += [
                 (k, json.dumps(row.manifest.get(k)).strip('"')) for k in keys if row.manifest.get(k)
             ]
+            taken = row.manifest.get("name_taken")
+            if taken:
+                pairs.append(("name taken", f"{taken.get('name')} was {taken.get('found')}"
+                              f" at {taken.get('time')}: the job made its own"))  # fmt: skip
             moves = row.manifest.get("restarts") or []
             if moves:
-                last = moves[-1]
+                last = moves[-1] or {}
                 pairs.append(("restarts", f"{len(moves)}, last {last.get('time')} on"
-                              f" {last.get('host')} from gen {last.get('gen')}"))  # fmt: skip
+                              f" {last.get('host')} from {last.get('gen')}"))  # fmt: skip
             if row.last_error:
                 pairs.append(("last error", row.last_error))
-        logs = job_actions.details(row, self.ckpt_dirs.get(row.env))
-        parts = [details_grid(pairs)]
+            if row.manifest.get("events_error"):
+                pairs.append(("events", f"not written: {row.manifest['events_error']}"))
+        return pairs
+
+    @work(thread=True, exclusive=True, group="details", exit_on_error=False)
+    def load_details(self, row: JobRow, ckpt_dir: str | None) -> None:
+        logs = job_actions.details(row, ckpt_dir)
+        self.app.call_from_thread(self.render_details, row, logs)
+
+    def render_details(self, row: JobRow, logs: dict[str, list[str]]) -> None:
+        if self.selected() is not row:
+            return  # the cursor moved on, or a refresh replaced the row
+        parts = [details_grid(self.detail_pairs(row))]
         for name, lines in logs.items():
             if lines:
                 parts.append(Text(f"— {name}", style="bold"))
                 parts.append(Text("\n".join(lines)))
-        panel.update(Group(*parts))
+        self.query_one("#job-details", Static).update(Group(*parts))
 
     def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
         self.show_details()
@@ -176,7 +198,8 @@ class JobsView(View):
     @work(thread=True, group="writes", exit_on_error=False)
     def act(self, what: str, row: JobRow) -> None:
         message = getattr(job_actions, what)(self.app.ge, row)
-        self.app.call_from_thread(self.app.notify, message or f"{what}: {row.key}")
+        shown = message or f"{what}: {row.key}"
+        self.app.call_from_thread(lambda: self.app.notify(shown, markup=False))
         self.app.call_from_thread(self.load)
 
     def action_checkpoint_now(self) -> None:
@@ -204,5 +227,5 @@ class JobsView(View):
         newest = checkpoint_now.take(self.app.ge, row, chosen)
         size, took = human(int(newest.get("size") or 0)), newest.get("seconds")
         message = f"job {row.key}: generation {newest.get('gen')} written ({size}, {took} s)"
-        self.app.call_from_thread(self.app.notify, message)
+        self.app.call_from_thread(lambda: self.app.notify(message, markup=False))
         self.app.call_from_thread(self.load)

@@ -1,14 +1,17 @@
-"""The Storage view: each ckpt_dir, its job directories, owners, orphans and growth."""
+"""The Storage view: each ckpt_dir, its job directories, owners, orphans, growth and the
+newest events of all its users in time order."""
 
 from __future__ import annotations
 
+from rich.console import Group
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Label, Sparkline, Static
 
-from qckpt.backend import usage_history
+from qckpt.backend import events, usage_history
 from qckpt.backend.storage import DirUsage, StorageScanner, known_job_ids, overview, remove_orphans
 
 from ..output import human, parse_size
@@ -18,6 +21,7 @@ from .view import View
 
 DIR_COLUMNS = ("CKPT_DIR", "ENVS", "USED", "JOB DIRS", "ORPHANS", "FREE", "FS SIZE")
 TASK_COLUMNS = ("DIRECTORY", "OWNER", "SIZE", "GENS", "PARTIAL", "ORPHAN")
+EVENTS_SHOWN = 6
 
 
 class StorageView(View):
@@ -29,6 +33,7 @@ class StorageView(View):
         self.scanner = StorageScanner()
         self.dirs: dict[str, tuple[list[str], DirUsage]] = {}
         self.series: dict[str, list[float]] = {}
+        self.recent: dict[str, events.Events] = {}
         self.sort_column = 2  # by size, largest first
         self.sort_reverse = True
 
@@ -45,6 +50,7 @@ class StorageView(View):
             with Vertical(classes="growth"):
                 yield Label("used over time", id="growth-label")
                 yield Sparkline([], id="growth")
+                yield Static("", id="cell-events")
 
     def refresh_data(self, force: bool = False) -> None:
         self.load()
@@ -54,11 +60,18 @@ class StorageView(View):
         dirs = overview(self.app.ge, self.scanner)
         used = {usage.ckpt_dir: usage.used for _names, usage in dirs if usage.exists}
         series = usage_history.update(used)
-        self.app.call_from_thread(self.show, dirs, series)
+        recent = {path: events.read(path, limit=EVENTS_SHOWN) for path in used}
+        self.app.call_from_thread(self.show, dirs, series, recent)
 
-    def show(self, dirs: list[tuple[list[str], DirUsage]], series: dict[str, list[float]]) -> None:
+    def show(
+        self,
+        dirs: list[tuple[list[str], DirUsage]],
+        series: dict[str, list[float]],
+        recent: dict[str, events.Events] | None = None,
+    ) -> None:
         self.dirs = {usage.ckpt_dir: (names, usage) for names, usage in dirs}
         self.series = series
+        self.recent = recent if recent is not None else self.recent
         rows = {}
         for names, usage in dirs:
             free = human(usage.fs_free) if usage.exists else "missing"
@@ -107,6 +120,14 @@ class StorageView(View):
         else:
             label = f"used now {human(usage.used)}; the chart grows by a sample a minute while open"
         self.query_one("#growth-label", Label).update(label)
+        found = self.recent.get(usage.ckpt_dir) if usage else None
+        lines = [e.line for e in found.events] if found else []
+        if found and found.forged:
+            lines.append(f"({found.forged} lines claiming another user's job left out)")
+        title = Text("events of every user, newest last", style="bold")
+        self.query_one("#cell-events", Static).update(
+            Group(title, Text("\n".join(lines) or "none yet", overflow="ellipsis", no_wrap=True))
+        )
 
     def apply_sort(self) -> None:
         table = self.query_one("#task-table", DataTable)
@@ -117,7 +138,7 @@ class StorageView(View):
             if index == 2:
                 size = parse_size(str(cell))
                 return -1 if size is None else size
-            return int(cell) if index in (3, 4) else str(cell)
+            return int(str(cell)) if index in (3, 4) else str(cell)
 
         table.sort(column, key=key, reverse=self.sort_reverse)
 

@@ -1,8 +1,14 @@
-"""Updating a DataTable by row key, so the cursor and selection survive a refresh."""
+"""Updating a DataTable by row key, so the cursor and selection survive a refresh.
+
+Every cell and detail is shown as plain text (rich Text), never parsed as markup: job
+names, owners' files and Grid Engine's messages reach these tables, and `[/]` in one of them
+would end the console.
+"""
 
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 from textual.widgets import DataTable
 
 
@@ -23,12 +29,13 @@ def sync_rows(table: DataTable, rows: dict[str, list[str]], text_filter: str = "
             if key not in wanted:
                 table.remove_row(key)
         for key, cells in wanted.items():
+            texts = [Text(cell) for cell in cells]
             if key in table.rows:
-                for column, value in zip(columns, cells):
+                for column, value in zip(columns, texts):
                     if table.get_cell(key, column) != value:
                         table.update_cell(key, column, value, update_width=True)
             else:
-                table.add_row(*cells, key=key)
+                table.add_row(*texts, key=key)
     if cursor_key in wanted:
         table.move_cursor(row=table.get_row_index(cursor_key))
 
@@ -45,5 +52,5 @@ def details_grid(pairs: list[tuple[str, str]]) -> Table:
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
     for name, value in pairs:
-        grid.add_row(name, value)
+        grid.add_row(Text(name), Text(value))
     return grid
