@@ -28,7 +28,9 @@ class Event:
 
 
 @dataclass
-class Events:
+class Listing:
+    """What read() found: the events, and how many lines it did not believe."""
+
     events: list[Event]
     forged: int = 0  # lines whose user= is not the owner of the file they are in
     files: int = 0
@@ -75,9 +77,9 @@ def events_files(ckpt_dir: str) -> list[tuple[str, str]]:
 
 def read(
     ckpt_dir: str, job: str | None = None, limit: int = 500, cap: int = safe.TAIL_CAP
-) -> Events:
+) -> Listing:
     """The newest `limit` events (of one JOB.TASK with `job`), oldest first."""
-    result = Events([])
+    result = Listing([])
     for path, owner in events_files(ckpt_dir):
         result.files += 1
         for raw in safe.read_tail(path, cap).decode(errors="replace").splitlines():

@@ -33,7 +33,7 @@ class StorageView(View):
         self.scanner = StorageScanner()
         self.dirs: dict[str, tuple[list[str], DirUsage]] = {}
         self.series: dict[str, list[float]] = {}
-        self.recent: dict[str, events.Events] = {}
+        self.recent: dict[str, events.Listing] = {}
         self.sort_column = 2  # by size, largest first
         self.sort_reverse = True
 
@@ -67,7 +67,7 @@ class StorageView(View):
         self,
         dirs: list[tuple[list[str], DirUsage]],
         series: dict[str, list[float]],
-        recent: dict[str, events.Events] | None = None,
+        recent: dict[str, events.Listing] | None = None,
     ) -> None:
         self.dirs = {usage.ckpt_dir: (names, usage) for names, usage in dirs}
         self.series = series
