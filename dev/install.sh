@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(gridengine-master gridengine-exec gridengine-client python3 tmux librsvg2-bin procps
-          iproute2 util-linux)  # ip netns and unshare: the sandbox's second host
+          iproute2 util-linux  # ip netns and unshare: the sandbox's second host
+          gcc libc6-dev)  # the C test job
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

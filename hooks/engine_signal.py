@@ -57,14 +57,13 @@ def program_files(state_dir: str) -> dict[str, tuple[int, int]]:
 
 def alive(pid: int) -> bool:
     try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+        return _stat_fields(pid)[0] not in ("Z", "X")
     except (OSError, IndexError):
         return False
 
 
 def send(pid: int, signum: int) -> None:
-    """Signal the job's process group (the program may run under a wrapper shell)."""
+    """Signal the job's whole process group (to stop it: SIGTERM, then SIGKILL)."""
     try:
         pgid = os.getpgid(pid)
     except ProcessLookupError:
@@ -72,6 +71,75 @@ def send(pid: int, signum: int) -> None:
     if pgid == os.getpgid(0):
         signal.signal(signum, signal.SIG_IGN)  # never hit ourselves
     os.killpg(pgid, signum)
+
+
+def _stat_fields(pid: int) -> list[str]:
+    """/proc/PID/stat after the command name (which may hold spaces and parentheses)."""
+    with open(f"/proc/{pid}/stat") as handle:
+        return handle.read().rsplit(")", 1)[1].split()
+
+
+def session_of(pid: int) -> int | None:
+    try:
+        return int(_stat_fields(pid)[3])  # state, ppid, pgrp, session
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def catches(pid: int, signum: int) -> bool:
+    """Whether the process has a handler for signum: the kernel's SigCgt bitmask in
+    /proc/PID/status (bit signum-1). A shell that traps the signal catches it; a shell
+    without a trap, `sleep` or `tee` do not, and the default action would end them."""
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith("SigCgt:"):
+                    return bool(int(line.split()[1], 16) >> (signum - 1) & 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return False
+
+
+def command_name(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/comm") as handle:
+            return handle.read().strip()
+    except OSError:
+        return "?"
+
+
+def job_processes(pid: int) -> list[int]:
+    """The job's processes: every process in the session of its first process (the
+    shepherd starts each job as a session of its own), pipelines and children included."""
+    session = session_of(pid)
+    if session is None:
+        raise EngineError(f"job process {pid} is gone")
+    found = []
+    for name in os.listdir("/proc"):
+        if name.isdigit() and int(name) != os.getpid() and session_of(int(name)) == session:
+            found.append(int(name))
+    return sorted(found)
+
+
+def deliver(pid: int, signum: int) -> list[int]:
+    """Send signum to each of the job's processes that catches it, and to no other: a
+    wrapper shell or a `tee` in a pipeline would be ended by a signal it does not handle.
+    EngineError when none catches it (then nothing at all is signalled)."""
+    processes = job_processes(pid)
+    catching = [p for p in processes if catches(p, signum)]
+    if not catching:
+        name = signal.Signals(signum).name
+        seen = ", ".join(f"{command_name(p)} {p}" for p in processes[:8]) or "none"
+        raise EngineError(
+            f"no process of the job handles {name} (looked at {seen}): nothing was signalled;"
+            f" the program must catch {name} (in a shell script: trap '...' {name[3:]})"
+        )
+    for process in catching:
+        try:
+            os.kill(process, signum)
+        except ProcessLookupError:
+            continue
+    return catching
 
 
 def wait_settled(state_dir: str, before: dict, deadline: float, pid: int | None = None) -> dict:
@@ -125,7 +193,7 @@ def copy_regular(source: str, target: str) -> None:
 
 def checkpoint(state_dir: str, pid: int, signame: str, timeout: float, partial: str) -> dict:
     before = program_files(state_dir)
-    send(pid, signal_number(signame))
+    deliver(pid, signal_number(signame))
     files = wait_settled(state_dir, before, time.monotonic() + timeout)
     copy_into(state_dir, files, partial)
     return {"files": sorted(files)}
@@ -134,7 +202,11 @@ def checkpoint(state_dir: str, pid: int, signame: str, timeout: float, partial: 
 def migrate(state_dir: str, pid: int, signame: str, timeout: float, partial: str) -> dict:
     """Ask the program to save and exit; copy what it saved. Always ends the job."""
     before = program_files(state_dir)
-    send(pid, signal_number(signame))
+    try:
+        deliver(pid, signal_number(signame))
+    except EngineError as exc:
+        stop(pid)  # a migration must end the job: Grid Engine requeues it either way
+        raise EngineError(f"{exc}; the job was stopped (TERM, then KILL)") from None
     deadline = time.monotonic() + timeout
     exited = wait_exit(pid, deadline)
     if not exited:

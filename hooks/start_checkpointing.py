@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import sys
 
 from . import cpu, engine_signal, generations, jobinfo, layout, taskdir
@@ -45,16 +44,6 @@ def prepare_task_dir(job: jobinfo.Job, events: Events) -> None:
         update_manifest(
             job, name_taken={"name": job.label, "found": taken, "time": layout.now_iso()}
         )
-
-
-def signals_to_ignore(config: dict[str, str]) -> list[int]:
-    """The signal engine's signals: wrapper shells must survive them (the program handles them)."""
-    numbers = []
-    for key, default in (("ckpt_command", "USR1"), ("ckpt_migr_command", "USR2")):
-        hook = jobinfo.parse_command_line(config.get(key))
-        if hook is not None and hook.options.engine == "signal":
-            numbers.append(engine_signal.signal_number(hook.options.signal or default))
-    return numbers
 
 
 def unfit_cpu(generation: str) -> str | None:
@@ -137,8 +126,9 @@ def start(
         return fail(str(exc), events)
     except Exception as exc:  # anything else: still a clear line, never a silent job
         return fail(f"{type(exc).__name__}: {exc}", events)
-    for signum in signals_to_ignore(config):
-        signal.signal(signum, signal.SIG_IGN)  # inherited across exec by the job's shell
+    # No signal is set to ignored for the job: a non-interactive shell cannot trap a signal
+    # that was ignored when it started (POSIX), so a job script's own `trap ... USR1` would
+    # silently never run. The hooks signal only the job's processes that catch the signal.
     events.detail(f"exec {filename} {' '.join(job_argv)}")
     exec_job(filename, job_argv, env)
     return FAILED  # not reached

@@ -32,14 +32,6 @@ from tests.console.test_console import SIZE, select_row, settle, shown_text
 pytestmark = pytest.mark.cell
 
 
-@pytest.fixture
-def hosts(sandbox):
-    """(A, B): this machine's host name and the second host's."""
-    second = sandbox.extra_hosts(2)[0].name
-    assert second in sandbox.ge().run(["qconf", "-sel"]).stdout.split()
-    return sandbox.host, second
-
-
 def drain(ge, queue: str, host: str) -> None:
     ge.run(["qmod", "-d", f"{queue}@{host}"])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import time
 
 import pytest
@@ -88,18 +89,38 @@ def test_only_the_newest_generations_are_kept(hooks_dir, task, counter):
 
 def test_a_program_that_saves_nothing_fails_the_checkpoint_and_says_why(hooks_dir, task):
     ckpt_dir, task_dir = task
-    sleeper = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    catches = "import signal, time; signal.signal(signal.SIGUSR1, lambda *a: None); time.sleep(30)"
+    program = subprocess.Popen([sys.executable, "-c", catches], start_new_session=True)
     try:
+        time.sleep(0.5)
         args = ["checkpoint", "--engine", "signal", "--timeout", "1"]
-        out = run_hook(hooks_dir, *args, "50", "1", ckpt_dir, str(sleeper.pid))
+        out = run_hook(hooks_dir, *args, "50", "1", ckpt_dir, str(program.pid))
     finally:
-        sleeper.kill()
+        program.kill()
     assert out.returncode == 1
     assert layout.complete_generations(task_dir) == []
     assert not [n for n in os.listdir(task_dir) if n.endswith(layout.PARTIAL_SUFFIX)]
     manifest = layout.read_json(os.path.join(task_dir, layout.MANIFEST))
     assert "no new state" in manifest["last_error"]["message"]
     assert "error" in event_names(ckpt_dir)
+
+
+def test_a_job_that_handles_no_signal_is_not_signalled_and_told_so(hooks_dir, task):
+    """`sh -c 'sleep 30; ...'`: neither the shell nor sleep handles USR1, whose default
+    action would end them both."""
+    ckpt_dir, task_dir = task
+    job = subprocess.Popen(["sh", "-c", "sleep 30; echo done"], start_new_session=True)
+    try:
+        time.sleep(0.3)
+        args = ["checkpoint", "--engine", "signal", "--timeout", "1"]
+        out = run_hook(hooks_dir, *args, "50", "1", ckpt_dir, str(job.pid))
+        assert out.returncode == 1
+        assert job.poll() is None  # still running: nothing was signalled
+    finally:
+        job.kill()
+    message = layout.read_json(os.path.join(task_dir, layout.MANIFEST))["last_error"]["message"]
+    assert message.startswith("no process of the job handles SIGUSR1 (looked at sh ")
+    assert "sleep" in message and "nothing was signalled" in message
 
 
 def test_clean_removes_the_task_directory_and_is_idempotent(hooks_dir, task, tmp_path):
