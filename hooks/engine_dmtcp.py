@@ -8,6 +8,7 @@ of a checkpoint is confirmed here (a newer restart script and no *.temp image), 
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import re
@@ -202,13 +203,32 @@ def newest_script(images: str) -> str | None:
     return max(scripts, key=os.path.getmtime) if scripts else None
 
 
-def wait_complete(images: str, since: float, deadline: float) -> str:
-    """A restart script newer than `since` and no image still being written."""
+def image_inodes(images: str) -> dict[str, int]:
+    """Each image's inode: DMTCP writes an image as .dmtcp.temp and renames it, so a new
+    checkpoint gives every image a new inode."""
+    found = {}
+    for path in glob.glob(os.path.join(images, "*.dmtcp")):
+        with contextlib.suppress(OSError):
+            found[os.path.basename(path)] = os.lstat(path).st_ino
+    return found
+
+
+def wait_complete(images: str, before: dict[str, int], deadline: float) -> str:
+    """The restart script once every image it names is new (not one of `before`, the
+    inodes before the request) and none is still being written. Not the script's mtime or
+    text: its ckpt_timestamp has whole seconds, and a checkpoint taken within a second of
+    the last once passed for complete and linked the old images."""
     while time.monotonic() < deadline:
         script = newest_script(images)
-        pending = glob.glob(os.path.join(images, "*.temp"))
-        if script and os.path.getmtime(script) >= since and not pending:
-            return script
+        if script and not glob.glob(os.path.join(images, "*.temp")):
+            try:
+                files = restart_files(script, images)
+            except (EngineError, OSError):
+                files = []  # being written
+            now = image_inodes(images)
+            names = [os.path.basename(f) for f in files]
+            if names and all(n in now and now[n] != before.get(n) for n in names):
+                return script
         time.sleep(0.01)
     raise EngineError("DMTCP did not finish the checkpoint before the timeout")
 
@@ -231,7 +251,7 @@ def take(verb: str, job: Job, opts: Options, partial: str, events: Events | None
     dm = find()
     images = os.path.join(job.task_dir, layout.DMTCP, "images")
     host, port = coordinator["host"], str(coordinator["port"])
-    since = time.time() - 1  # mtimes have 1 s granularity on some file systems
+    before = image_inodes(images)
     deadline = time.monotonic() + opts.timeout
     command = [dm.command, "-h", host, "-p", port]
     result = subprocess.run([*command, "-bc"], capture_output=True, text=True, timeout=opts.timeout)
@@ -239,7 +259,7 @@ def take(verb: str, job: Job, opts: Options, partial: str, events: Events | None
         message = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no answer"]
         raise EngineError(f"dmtcp_command -bc failed ({result.returncode}): {message[0]}")
     asked = time.monotonic()
-    script = wait_complete(images, since, deadline)
+    script = wait_complete(images, before, deadline)
     files = restart_files(script, images)
     if events is not None:
         took = asked - (deadline - opts.timeout)

@@ -13,6 +13,7 @@ import fcntl
 import os
 import shutil
 import time
+import zlib
 from typing import Any
 
 from . import layout, safe
@@ -99,13 +100,79 @@ def commit(
         _fsync_tree(partial)
     else:
         layout.fsync_dir(partial)
-    meta = dict(meta, gen=number, size=layout.tree_size(partial))
+    meta = dict(meta, gen=number, size=layout.tree_size(partial), checks=checks_of(partial))
     layout.write_json_atomic(os.path.join(partial, layout.META), meta)
     final = os.path.join(task_dir, layout.gen_name(number))
     os.rename(partial, final)
     layout.fsync_dir(task_dir)
     layout.switch_symlink(os.path.join(task_dir, layout.CURRENT), layout.gen_name(number))
     return final
+
+
+def checks_of(folder: str) -> dict[str, list[int]]:
+    """[size, CRC-32] of each regular file below folder but meta.json: what a restart
+    checks. CRC-32 reads a GiB in about 0.3 s (the images are still in the page cache);
+    it finds a truncated, damaged or replaced image, which is all it must find."""
+    found: dict[str, list[int]] = {}
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            path = os.path.join(root, name)
+            rel = os.path.relpath(path, folder)
+            if rel in (layout.META, layout.BAD):
+                continue
+            try:
+                fd = safe.open_regular(path)
+            except OSError:
+                continue  # a link: not part of what is restored
+            try:
+                crc, size = 0, 0
+                while True:
+                    chunk = os.read(fd, 1 << 22)
+                    if not chunk:
+                        break
+                    crc, size = zlib.crc32(chunk, crc), size + len(chunk)
+            finally:
+                os.close(fd)
+            found[rel] = [size, crc]
+    return found
+
+
+def fault(generation: str) -> str | None:
+    """Why a complete generation must not be restarted from (a file missing, truncated or
+    changed since it was taken), or None. One taken before checks were recorded passes."""
+    meta = layout.read_json(os.path.join(generation, layout.META)) or {}
+    expected = meta.get("checks")
+    if not isinstance(expected, dict):
+        return None
+    found = checks_of(generation)
+    for rel, want in sorted(expected.items()):
+        have = found.get(rel)
+        if have is None:
+            return f"{rel} is missing"
+        if not isinstance(want, list) or len(want) != 2 or have[0] != want[0]:
+            taken = want[0] if isinstance(want, list) and want else "?"
+            return f"{rel} has {have[0]} bytes, not the {taken} it was taken with"
+        if have[1] != want[1]:
+            return f"{rel} changed since it was taken (its checksum differs)"
+    return None
+
+
+def mark_bad(generation: str, reason: str) -> None:
+    """Keep the generation but never use it again; the reason is for the administrator."""
+    record = {"time": layout.now_iso(), "reason": reason}
+    layout.write_json_atomic(os.path.join(generation, layout.BAD), record)
+
+
+def bad_generations(task_dir: str) -> list[dict[str, Any]]:
+    """The generations marked bad, oldest first: {gen, time, reason} for the manifest."""
+    out = []
+    for name in sorted(os.listdir(task_dir)):
+        if layout.gen_number(name) is None:
+            continue
+        record = layout.read_json(os.path.join(task_dir, name, layout.BAD))
+        if record is not None:
+            out.append({"gen": name, "time": record.get("time"), "reason": record.get("reason")})
+    return out
 
 
 def prune(task_dir: str, keep: int) -> list[int]:

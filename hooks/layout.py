@@ -18,7 +18,9 @@ size caps) and checks every manifest against MANIFEST_SCHEMA before showing it, 
     state/                         QCKPT_DIR: what the program saves (0700: owner only)
     manifest.json                  state for the console: no secrets, readable by the admin
     hook.log                       this task's detailed hook log
-    gen-000004/                    a complete generation (0700, images 0600 + meta.json)
+    gen-000004/                    a complete generation (0700, images 0600 + meta.json
+                                   with each file's size and CRC-32; bad.json once it
+                                   failed that check: kept, never restarted from)
     gen-000005.partial/            a generation being written; never used for a restart
     current -> gen-000004          switched atomically after a generation is complete
     dmtcp/                         the DMTCP engine's images, logs and port (0700)
@@ -48,6 +50,7 @@ LOCK = ".lock"
 STATE = "state"
 DMTCP = "dmtcp"
 META = "meta.json"
+BAD = "bad.json"  # in a generation that failed its check before a restart: never used again
 GEN_PREFIX = "gen-"
 PARTIAL_SUFFIX = ".partial"
 TASK_MODE = 0o711  # the admin reads manifest.json and hook.log by name; nobody lists it
@@ -125,7 +128,11 @@ def complete_generations(task_dir: str) -> list[int]:
         if number is None or safe.trusted_dir(path, owner) is None:
             continue
         meta = read_json(os.path.join(path, META))
-        if meta is not None and meta.get("gen") == number:
+        if (
+            meta is not None
+            and meta.get("gen") == number
+            and not os.path.lexists(os.path.join(path, BAD))
+        ):
             numbers.append(number)
     return sorted(numbers)
 
@@ -208,6 +215,7 @@ MANIFEST_SCHEMA = {
     "restarts": [{"time": _TEXT, "host": _TEXT, "gen": _TEXT}],
     "last_error": {"time": _TEXT, "message": _TEXT},
     "name_taken": {"name": _TEXT, "found": _TEXT, "time": _TEXT},
+    "bad_generations": [{"gen": _TEXT, "time": _TEXT, "reason": _TEXT}],
     "events_error": _TEXT,
 }  # fmt: skip
 MAX_ITEMS = 10000

@@ -46,6 +46,47 @@ def prepare_task_dir(job: jobinfo.Job, events: Events) -> None:
         )
 
 
+def good_generation(job: jobinfo.Job, events: Events) -> str | None:
+    """The newest complete generation that passes its check (generations.fault); each
+    newer one that fails is marked bad, kept and said. None: start from scratch."""
+    while True:
+        generation = layout.newest_complete(job.task_dir)
+        if generation is None:
+            break
+        reason = generations.fault(generation)
+        if reason is None:
+            return generation
+        set_bad(job, events, generation, reason)
+    bad = generations.bad_generations(job.task_dir)
+    if bad:
+        events.event("restart-from-scratch", bad=len(bad))
+        events.error(f"no good generation left ({len(bad)} bad): the job starts from scratch")
+    else:
+        events.detail(f"RESTARTED={job.restarted} but no complete generation: starting afresh")
+    return None
+
+
+def set_bad(job: jobinfo.Job, events: Events, generation: str, reason: str) -> None:
+    name = os.path.basename(generation)
+    generations.mark_bad(generation, reason)
+    events.event("bad-generation", gen=name, reason=reason)
+    events.error(f"{name} is bad ({reason}): kept, and not restarted from")
+
+
+def restore_signal(
+    job: jobinfo.Job, events: Events, generation: str | None
+) -> tuple[str | None, list[str]]:
+    """Put the newest good generation's files back into QCKPT_DIR; one whose restore
+    fails is marked bad and the next older one tried."""
+    while generation is not None:
+        try:
+            return generation, engine_signal.restore(generation, job.state_dir)
+        except OSError as exc:
+            set_bad(job, events, generation, f"its restore failed: {exc}")
+            generation = good_generation(job, events)
+    return None, []
+
+
 def unfit_cpu(generation: str) -> str | None:
     """Why this host must not restart the generation (it would crash), or None."""
     meta = layout.read_json(os.path.join(generation, layout.META)) or {}
@@ -74,14 +115,10 @@ def start(
     try:
         prepare_task_dir(job, events)
         with generations.TaskLock(job.task_dir, opts.timeout):  # a migrating hook may still write
-            generation = layout.newest_complete(job.task_dir) if job.restarted else None
+            generation = good_generation(job, events) if job.restarted else None
             restarts = (layout.read_json(os.path.join(job.task_dir, layout.MANIFEST)) or {}).get(
                 "restarts", []
             )
-            if job.restarted and generation is None:
-                events.detail(
-                    f"RESTARTED={job.restarted} but no complete generation: starting afresh"
-                )
             if generation is not None and opts.same_cpu:
                 refusal = unfit_cpu(generation)
                 if refusal:
@@ -89,6 +126,8 @@ def start(
                     events.event("refused", gen=os.path.basename(generation), reason=refusal)
                     events.error(refusal)
                     return REQUEUE
+            if generation is not None and opts.engine == "signal":
+                generation, restored = restore_signal(job, events, generation)
             if generation is not None:
                 restarts = restarts + [
                     {
@@ -107,11 +146,11 @@ def start(
                 started=layout.now_iso(),
                 restarts=restarts,
                 generations=generations.summaries(job.task_dir),
+                bad_generations=generations.bad_generations(job.task_dir),
             )
             env = dict(environ, QCKPT_DIR=job.state_dir)
             if opts.engine == "signal":
                 if generation is not None:
-                    restored = engine_signal.restore(generation, job.state_dir)
                     filename, job_argv = with_option(filename, job_argv, opts.restart_option)
                     events.event("restart", gen=os.path.basename(generation), files=len(restored))
                 else:

@@ -68,3 +68,31 @@ def test_qckpt_in_a_terminal(sandbox, envs, name_for, test_queue):
             raise AssertionError("qckpt did not quit on ctrl+q")
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+@pytest.mark.parametrize("crash, code", [(False, "0"), (True, "1")])
+def test_qckpt_exits_non_zero_when_the_console_ends_on_an_error(sandbox, tmp_path, crash, code):
+    """The console's exit status is the app's: an error that ends it (here one raised when
+    it starts) is exit 1, ctrl+q is exit 0."""
+    session = f"qckpt-{uuid.uuid4().hex[:6]}"
+    exports = " ".join(f"{k}={v}" for k, v in sandbox.env().items())
+    status = tmp_path / "status"
+    breaks = "app.QckptApp.on_mount = lambda self: 1 / 0; " if crash else ""
+    program = (f"from qckpt.tui import app; {breaks}"
+               "from qckpt.tui.cli import main; import sys; sys.exit(main([]))")  # fmt: skip
+    command = f"env {exports} TERM=xterm-256color {sys.executable} -c '{program}'"
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "30",
+         f"{command}; echo $? > {status}"],
+        check=True,
+    )  # fmt: skip
+    try:
+        if not crash:
+            wait_for(session, "cell ")
+            subprocess.run(["tmux", "send-keys", "-t", session, "C-q"], check=True)
+        deadline = time.monotonic() + 30
+        while not status.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert status.read_text().strip() == code
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)

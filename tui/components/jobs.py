@@ -143,6 +143,9 @@ class JobsView(View):
                 last = moves[-1] or {}
                 pairs.append(("restarts", f"{len(moves)}, last {last.get('time')} on"
                               f" {last.get('host')} from {last.get('gen')}"))  # fmt: skip
+            for bad in row.manifest.get("bad_generations") or []:
+                pairs.append(("bad generation", f"{bad.get('gen')}: {bad.get('reason')}"
+                              f" ({bad.get('time')}); kept, never restarted from"))  # fmt: skip
             if row.last_error:
                 pairs.append(("last error", row.last_error))
             if row.manifest.get("events_error"):

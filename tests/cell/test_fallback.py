@@ -1,0 +1,73 @@
+"""A DMTCP job whose newest generation is damaged on disk while it waits to be restarted:
+the starter on the other host finds it bad, keeps it, and restarts from the previous one."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+
+import pytest
+
+from qckpt.backend import events as cell_events
+from qckpt.hooks import layout
+from tests.cell.jobs import (
+    accounting,
+    checkpointing_queue,
+    events_of,
+    has_dmtcp,
+    scratch,
+    share_programs,
+    submit,
+    wait_finished,
+    wait_until,
+)
+from tests.cell.test_two_hosts import drain, started_on, undrain
+from tests.hooks.test_fallback import damage
+
+pytestmark = [
+    pytest.mark.cell,
+    pytest.mark.skipif(not has_dmtcp(), reason="DMTCP is not installed (on PATH or /opt/dmtcp)"),
+]
+
+
+@pytest.mark.parametrize("how", ["truncated", "corrupted"])
+def test_a_damaged_newest_dmtcp_generation_falls_back_to_the_previous(
+    sandbox, hosts, name_for, how
+):
+    a, b = hosts
+    ge = sandbox.ge()
+    env = name_for("fb")
+    out = scratch(sandbox, f"fall-{uuid.uuid4().hex[:6]}")
+    script = os.path.join(share_programs(sandbox), "bcount.sh")
+    with checkpointing_queue(sandbox, env, "dmtcp", hosts=f"{a} {b}", when="xsmr") as queue:
+        drain(ge, queue, b)
+        job = submit(
+            ge, sandbox, "-q", queue, "-ckpt", env, "-c", "00:00:03", "-o", f"{out}/out",
+            "-e", f"{out}/err", script, "300",
+        )  # fmt: skip
+        try:
+            task_dir = os.path.join(sandbox.ckpt_dir, f"{job}.1")
+            wait_until(lambda: started_on(sandbox, job, a), 60, "the start on A")
+            wait_until(lambda: events_of(sandbox.ckpt_dir, job).count("checkpoint") >= 2, 60,
+                       "two checkpoints")  # fmt: skip
+            drain(ge, queue, a)  # nowhere to go yet: the job waits after its migration
+            ge.run(["qmod", "-sj", job], user=sandbox.user)
+            wait_until(lambda: "migrate" in events_of(sandbox.ckpt_dir, job), 60, "the migration")
+            newest = layout.newest_complete(task_dir)
+            image = next(n for n in os.listdir(newest) if n.endswith(".dmtcp"))
+            damage(os.path.join(newest, image), how)
+            undrain(ge, queue, b)
+            wait_until(lambda: "restart" in events_of(sandbox.ckpt_dir, job), 150, "restart")
+            wait_finished(ge, sandbox, [job], timeout=150)
+            with open(f"{out}/out") as handle:
+                counts = [int(m) for m in re.findall(r"^count (\d+)$", handle.read(), re.M)]
+            assert counts[-1] == 300 and counts.count(1) == 1  # never again from 1
+            assert accounting(ge, job, records=2)[-1]["exit_status"] == "5"
+            events = events_of(sandbox.ckpt_dir, job)
+            assert events.index("bad-generation") < events.index("restart")
+            marked = [e for e in cell_events.read(sandbox.ckpt_dir, f"{job}.1").events
+                      if e.event == "bad-generation"]  # fmt: skip
+            assert [e.fields["gen"] for e in marked] == [os.path.basename(newest)]
+        finally:
+            ge.run(["qdel", job], check=False)

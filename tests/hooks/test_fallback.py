@@ -1,0 +1,81 @@
+"""A newest generation that cannot be restarted from: the starter checks it, marks it bad,
+and restarts from the newest good one (or from scratch, and says so)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pytest
+
+from qckpt.hooks import layout
+from tests.hooks.conftest import event_names, restart_through_starter
+from tests.hooks.test_hook_verbs import checkpoint_args, run_hook
+
+
+def two_generations(hooks_dir: str, ckpt_dir: str, task_dir: str, counter) -> list[int]:
+    """Two real checkpoints of the counting program: the count each saved."""
+    program = counter(delay=0.01)
+    counts = []
+    for _ in range(2):
+        time.sleep(0.3)
+        assert run_hook(hooks_dir, *checkpoint_args(ckpt_dir, program.pid)).returncode == 0
+        generation = layout.newest_complete(task_dir)
+        with open(os.path.join(generation, "state.json")) as handle:
+            counts.append(json.load(handle)["count"])
+    program.kill()
+    program.wait()
+    return counts
+
+
+def damage(path: str, how: str) -> None:
+    if how == "truncated":
+        os.truncate(path, os.path.getsize(path) // 2)
+    else:  # the same size, other bytes in its middle
+        size = os.path.getsize(path)
+        with open(path, "r+b") as handle:
+            handle.seek(size // 2)
+            middle = handle.read(16)
+            handle.seek(size // 2)
+            handle.write(bytes(b ^ 0xFF for b in middle))
+
+
+@pytest.mark.parametrize("how", ["truncated", "corrupted"])
+def test_a_damaged_newest_generation_is_marked_bad_and_the_previous_one_used(
+    hooks_dir, task, counter, tmp_path, how
+):
+    ckpt_dir, task_dir = task
+    first, second = two_generations(hooks_dir, ckpt_dir, task_dir, counter)
+    newest = layout.newest_complete(task_dir)
+    damage(os.path.join(newest, "state.json"), how)
+    out = restart_through_starter(hooks_dir, ckpt_dir, tmp_path, first + 5)
+    assert out.returncode == 3, out.stderr
+    assert out.stdout.splitlines()[0] == f"restarted at {first}"  # not {second}, not 0
+    assert os.path.isfile(os.path.join(newest, layout.BAD))  # kept, and marked
+    manifest = layout.read_json(os.path.join(task_dir, layout.MANIFEST))
+    bad = manifest["bad_generations"]
+    assert [b["gen"] for b in bad] == [os.path.basename(newest)]
+    reason = "bytes, not the" if how == "truncated" else "checksum differs"
+    assert reason in bad[0]["reason"] and "state.json" in bad[0]["reason"]
+    assert "bad-generation" in event_names(ckpt_dir)
+    assert manifest["restarts"][-1]["gen"] != os.path.basename(newest)
+    assert second > first
+
+
+def test_with_no_good_generation_left_the_job_starts_from_scratch_and_says_so(
+    hooks_dir, task, counter, tmp_path
+):
+    ckpt_dir, task_dir = task
+    two_generations(hooks_dir, ckpt_dir, task_dir, counter)
+    for number in layout.complete_generations(task_dir):
+        damage(os.path.join(task_dir, layout.gen_name(number), "state.json"), "truncated")
+    out = restart_through_starter(hooks_dir, ckpt_dir, tmp_path, 5)
+    assert out.returncode == 3, out.stderr
+    assert out.stdout.splitlines()[0] == "started at 0"
+    names = event_names(ckpt_dir)
+    assert names.count("bad-generation") == 2 and names[-2:] == ["error", "start"]
+    assert names.index("restart-from-scratch") > names.index("bad-generation")
+    manifest = layout.read_json(os.path.join(task_dir, layout.MANIFEST))
+    assert len(manifest["bad_generations"]) == 2
+    assert "starts from scratch" in manifest["last_error"]["message"]
