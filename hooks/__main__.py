@@ -16,7 +16,7 @@ USAGE = (
     "       qckpt-hook clean [save] $job_id $ja_task_id $ckpt_dir\n"
     "       qckpt-hook loadsensor   (a Grid Engine load sensor: CPU level and cpuflag_*)\n"
     "       qckpt-hook probe CKPT_DIR   (a host's CPU values, DMTCP, ckpt_dir access: JSON)\n"
-    "       qckpt-hook version"
+    "       qckpt-hook version | --version | --help"
 )
 
 
@@ -26,6 +26,12 @@ def main(argv: list[str] | None = None) -> int:
         from .starter import main as starter_main
 
         return starter_main(argv)
+    if any(arg in ("-h", "--help") for arg in argv[1:]):
+        print(USAGE)
+        return 0
+    if argv[1:2] == ["--version"]:
+        print(VERSION)
+        return 0
     from . import jobinfo
 
     try:

@@ -243,6 +243,21 @@ def link_or_copy(source: str, target: str) -> None:
         shutil.copy2(source, target)
 
 
+def request(command: list[str], deadline: float) -> None:
+    """`dmtcp_command -bc`, asked again while the coordinator is still finishing the last
+    checkpoint (it refuses with "computation not in running state" until the processes
+    have resumed: a migration that follows a periodic checkpoint would fail otherwise)."""
+    while True:
+        left = max(1.0, deadline - time.monotonic())
+        result = subprocess.run([*command, "-bc"], capture_output=True, text=True, timeout=left)
+        said = " ".join((result.stderr or result.stdout).split())
+        if result.returncode == 0:
+            return
+        if "not in running state" not in said or time.monotonic() >= deadline:
+            raise EngineError(f"dmtcp_command -bc failed ({result.returncode}): {said[-300:]}")
+        time.sleep(0.1)
+
+
 def take(verb: str, job: Job, opts: Options, partial: str, events: Events | None = None) -> dict:
     coordinator = coordinator_of(job)
     if not str(coordinator.get("port", "")).isdigit():
@@ -254,10 +269,7 @@ def take(verb: str, job: Job, opts: Options, partial: str, events: Events | None
     before = image_inodes(images)
     deadline = time.monotonic() + opts.timeout
     command = [dm.command, "-h", host, "-p", port]
-    result = subprocess.run([*command, "-bc"], capture_output=True, text=True, timeout=opts.timeout)
-    if result.returncode != 0:
-        message = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no answer"]
-        raise EngineError(f"dmtcp_command -bc failed ({result.returncode}): {message[0]}")
+    request(command, deadline)
     asked = time.monotonic()
     script = wait_complete(images, before, deadline)
     files = restart_files(script, images)

@@ -24,12 +24,24 @@ from . import (
 )
 
 
+def version() -> str:
+    """The installed distribution's version (pyproject.toml's)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("qckpt")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qckpt",
         description="Checkpoint console for Grid Engine. The cell is the one SGE_ROOT and"
         ' SGE_CELL name (eval "$(qckpt sandbox env)" for the private sandbox cell).',
     )
+    parser.add_argument("--version", action="version", version=f"qckpt {version()}")
     parser.add_argument("--read-only", action="store_true", help="the console changes nothing")
     parser.add_argument("--hooks", metavar="DIR", default="", help="where the hooks are installed")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 
-from qckpt.hooks import layout
+from qckpt.hooks import engine_dmtcp, layout
 from tests.bench.common import hooks, spool, starter_env
 from tests.cell.jobs import has_dmtcp
 
@@ -80,8 +80,9 @@ def main() -> None:
         if not os.path.exists(ready):
             with open(os.path.join(job_tmp, "job.err")) as handle:
                 raise SystemExit("P2: the job did not start:\n" + handle.read()[-2000:])
-        manifest = layout.read_json(os.path.join(task_dir, layout.MANIFEST)) or {}
-        coordinator = manifest["coordinator"]
+        coordinator = layout.read_json(
+            os.path.join(task_dir, layout.DMTCP, engine_dmtcp.PORT_FILE)
+        )  # the owner's private record of the port
         dmtcp_command = shutil.which("dmtcp_command") or "/opt/dmtcp/bin/dmtcp_command"
         bare_args = [
             dmtcp_command,
@@ -97,10 +98,15 @@ def main() -> None:
             pairs = [(bare, bare_args), (ours, hook_args)]
             for times, args in pairs if round_ % 2 else pairs[::-1]:  # alternate who goes first
                 os.sync()  # each run starts with no dirty pages from the one before
+                wait_running(bare_args[:-1])  # the last checkpoint's resume is over
                 started = time.perf_counter()
-                code = subprocess.run(args, env=env, capture_output=True).returncode
+                done = subprocess.run(args, env=env, capture_output=True, text=True)
                 times.append(time.perf_counter() - started)
-                assert code == 0, args
+                if done.returncode != 0:
+                    with open(os.path.join(task_dir, layout.HOOK_LOG)) as handle:
+                        log = handle.read()[-1500:]
+                    raise SystemExit(f"P2: {args[0]} failed ({done.returncode}): "
+                                     f"{done.stderr[-800:]}\nhook.log:\n{log}")  # fmt: skip
         if os.environ.get("P2_TRACE"):
             subprocess.run(["strace", "-f", "-tt", "-o", "/tmp/p2.trace", *hook_args], env=env)
         with open(os.path.join(task_dir, layout.HOOK_LOG)) as handle:
@@ -117,6 +123,17 @@ def main() -> None:
         job.wait()
         job_err.close()
         shutil.rmtree(ckpt_dir, ignore_errors=True)
+
+
+def wait_running(command: list[str], timeout: float = 30) -> None:
+    """Until the coordinator says RUNNING=yes (`dmtcp_command -s`)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = subprocess.run([*command, "-s"], capture_output=True, text=True).stdout
+        if "RUNNING=yes" in status:
+            return
+        time.sleep(0.05)
+    raise SystemExit("P2: the coordinator never came back to RUNNING")
 
 
 if __name__ == "__main__":

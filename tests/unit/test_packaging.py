@@ -23,3 +23,41 @@ def test_console_script_is_installed():
     out = subprocess.run([path, "--help"], capture_output=True, text=True)
     assert out.returncode == 0
     assert "sandbox" in out.stdout and "queue" in out.stdout
+
+
+def command(name: str) -> str:
+    return shutil.which(name) or str(Path(sys.executable).parent / name)
+
+
+def test_both_programs_say_the_distributions_version():
+    from importlib.metadata import version
+
+    qckpt = subprocess.run([command("qckpt"), "--version"], capture_output=True, text=True)
+    hook = subprocess.run([command("qckpt-hook"), "--version"], capture_output=True, text=True)
+    assert qckpt.returncode == hook.returncode == 0
+    assert qckpt.stdout.split() == ["qckpt", version("qckpt")]
+    assert hook.stdout.strip() == version("qckpt")  # the zipapp's own VERSION kept in step
+
+
+def test_help_exits_zero_for_every_command_and_the_hook():
+    from qckpt.tui.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    calls = [[command("qckpt"), "-h"], [command("qckpt-hook"), "--help"],
+             [command("qckpt-hook"), "checkpoint", "-h"]]  # fmt: skip
+    for name, sub in commands.items():
+        calls.append([command("qckpt"), name, "-h"])
+        inner = next((a for a in sub._actions if a.dest and a.choices and a.nargs == "A..."), None)
+        for verb in inner.choices if inner else []:
+            calls.append([command("qckpt"), name, verb, "--help"])
+    for call in calls:
+        out = subprocess.run(call, capture_output=True, text=True)
+        assert out.returncode == 0 and "usage" in out.stdout.lower(), call
+
+
+def test_a_wrong_call_says_so_on_stderr_and_exits_non_zero():
+    hook = subprocess.run([command("qckpt-hook"), "frobnicate"], capture_output=True, text=True)
+    assert hook.returncode == 2 and "unknown verb frobnicate" in hook.stderr and not hook.stdout
+    qckpt = subprocess.run([command("qckpt"), "frobnicate"], capture_output=True, text=True)
+    assert qckpt.returncode == 2 and "invalid choice" in qckpt.stderr and not qckpt.stdout
