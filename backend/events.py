@@ -76,11 +76,18 @@ def events_files(ckpt_dir: str) -> list[tuple[str, str]]:
 
 
 def read(
-    ckpt_dir: str, job: str | None = None, limit: int = 500, cap: int = safe.TAIL_CAP
+    ckpt_dir: str,
+    job: str | None = None,
+    limit: int = 500,
+    cap: int = safe.TAIL_CAP,
+    owner_only: str | None = None,
 ) -> Listing:
-    """The newest `limit` events (of one JOB.TASK with `job`), oldest first."""
+    """The newest `limit` events (of one JOB.TASK with `job`), oldest first. With
+    `owner_only`, only that user's files are read (a job's events are in its owner's)."""
     result = Listing([])
     for path, owner in events_files(ckpt_dir):
+        if owner_only is not None and owner != owner_only:
+            continue
         result.files += 1
         for raw in safe.read_tail(path, cap).decode(errors="replace").splitlines():
             event = parse_line(raw)

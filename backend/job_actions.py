@@ -54,7 +54,7 @@ def details(row: JobRow, ckpt_dir: str | None, lines: int = 12) -> dict[str, lis
     """The tail of the job's hook log and its newest events (of its owner's events file)."""
     hook_log = os.path.join(row.task_dir, layout.HOOK_LOG) if row.task_dir else None
     label = f"{row.job_id}.{row.task if row.task.isdigit() else 1}"
-    found = events.read(ckpt_dir, label, limit=lines).events if ckpt_dir else []
+    found = events.read(ckpt_dir, label, lines, owner_only=row.owner).events if ckpt_dir else []
     return {
         "hook.log": tail(hook_log, lines),
         "events": [e.line for e in found],
