@@ -109,6 +109,17 @@ class Sandbox:
     def execd_pids(self) -> list[int]:
         return list(self.execds().values())
 
+    def execd_hosts(self) -> dict[str, int | None]:
+        """Every execution host this cell has started (one execd spool each; the main
+        host's is named localhost) -> its running sge_execd's pid, or None when stopped."""
+        running = self.execds()
+        found: dict[str, int | None] = {}
+        for path in sorted(glob.glob(os.path.join(self.spool, "execd", "*"))):
+            name = os.path.basename(path)
+            if os.path.isdir(path):
+                found[self.host if name == "localhost" else name] = running.get(name)
+        return found
+
     def answers(self) -> bool:
         try:
             self.ge(timeout=10).qconf("-sss")
@@ -118,22 +129,28 @@ class Sandbox:
 
     def status(self) -> tuple[bool, list[str]]:
         qmaster = self.qmaster_pid()
-        execds = self.execds()
         answers = qmaster is not None and self.answers()
         lines = [
             f"cell {self.cell} under {self.root}, qmaster port {self.qmaster_port},"
             f" execd port {self.execd_port}",
             f"sge_qmaster: {f'running, pid {qmaster}' if qmaster else 'not running'}",
-            "sge_execd: "
-            + (
-                ", ".join(f"running on {h}, pid {p}" for h, p in execds.items())
-                if execds
-                else "not running"
-            ),
+            *self.execd_lines(),
             f"answers: {'yes' if answers else 'no'}",
             f"job user: {self.user}",
         ]
         return answers, lines
+
+    def execd_lines(self) -> list[str]:
+        """One line per execution host: its sge_execd running (pid) or stopped, and how to
+        start a stopped one."""
+        hosts = self.execd_hosts()
+        if not hosts:
+            return ["sge_execd: not running on any host"]
+        start = f"qckpt sandbox up --hosts {len(hosts)} starts it"
+        return [
+            f"sge_execd on {host}: " + (f"running, pid {pid}" if pid else f"stopped ({start})")
+            for host, pid in hosts.items()
+        ]
 
     # -- up / down -------------------------------------------------------------------
     def extra_hosts(self, count: int) -> list[sandbox_hosts.ExtraHost]:

@@ -83,3 +83,23 @@ def error_of(call) -> QckptError:
     with pytest.raises(QckptError) as info:
         call()
     return info.value
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Say at the end whether the suite left the sandbox as it should: every execution
+    host's sge_execd running (the next user of the sandbox needs them all)."""
+    box = Sandbox.from_environment()
+    hosts = box.execd_hosts()
+    if not hosts:
+        return
+    stopped = [host for host, pid in hosts.items() if pid is None]
+    if stopped:
+        terminalreporter.write_line(
+            f"sandbox: sge_execd stopped on {', '.join(stopped)}: qckpt sandbox up"
+            f" --hosts {len(hosts)} starts it",
+            red=True,
+        )
+    else:
+        terminalreporter.write_line(
+            f"sandbox: left as found, sge_execd running on every host ({', '.join(hosts)})"
+        )

@@ -1,6 +1,7 @@
 """The qckpt command line against the sandbox cell: output, exit codes, one-line errors."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -125,6 +126,13 @@ def test_sandbox_env_lines_make_qconf_talk_to_the_cell(run, sandbox):
         env={"PATH": "/usr/bin:/bin"},
     )
     assert "all.q" in out.stdout.split()
+
+
+def test_sandbox_status_names_every_execution_host_and_its_execd(run, sandbox):
+    lines = run("sandbox", "status").stdout.splitlines()
+    hosts = [sandbox.host, *(h.name for h in sandbox.extra_hosts(2))]
+    for host in hosts:
+        assert any(re.match(rf"sge_execd on {host}: running, pid \d+$", ln) for ln in lines)
 
 
 def test_sandbox_status_exits_zero_when_the_cell_answers(run):

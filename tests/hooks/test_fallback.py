@@ -79,3 +79,16 @@ def test_with_no_good_generation_left_the_job_starts_from_scratch_and_says_so(
     manifest = layout.read_json(os.path.join(task_dir, layout.MANIFEST))
     assert len(manifest["bad_generations"]) == 2
     assert "starts from scratch" in manifest["last_error"]["message"]
+
+
+def test_numbering_goes_on_past_six_digits(task):
+    """An empty gen-999999 once made the next generation gen-1000000, never recognised."""
+    from qckpt.hooks import generations
+
+    _ckpt_dir, task_dir = task
+    os.mkdir(os.path.join(task_dir, "gen-999999"))  # the owner's own, and incomplete
+    number, partial = generations.begin(task_dir)
+    assert number == 1_000_000 and os.path.basename(partial) == "gen-1000000.partial"
+    generations.commit(task_dir, number, partial, {"time": layout.now_iso()})
+    assert layout.complete_generations(task_dir) == [1_000_000]  # 999999 has no meta: not one
+    assert layout.newest_complete(task_dir).endswith("gen-1000000")
