@@ -157,6 +157,9 @@ class Sandbox:
         return sandbox_hosts.hosts_for(self.cell, self.qmaster_port, count)
 
     def up(self, log=print, hosts: int = 1) -> None:
+        """Start the cell with at least `hosts` execution hosts, and every host it had
+        before: a stopped extra host is started again (`qckpt sandbox up` after a down)."""
+        hosts = max(hosts, len(self.execd_hosts()))
         extra = self.extra_hosts(hosts)
         if self.qmaster_pid() and self._main_execd() and self.answers():
             log(f"sandbox cell {self.cell} is already running")

@@ -31,6 +31,8 @@ def test_a_stopped_qmaster_gives_a_clear_error_not_a_hang(sandbox):
 
 
 def test_down_stops_the_cells_daemons_and_up_brings_them_back(sandbox):
+    hosts = list(sandbox.execd_hosts())
+    assert len(hosts) >= 2  # the suite's cell has a second host
     pids = sandbox.execd_pids() + [sandbox.qmaster_pid()]
     assert all(pids)
     messages = []
@@ -39,8 +41,10 @@ def test_down_stops_the_cells_daemons_and_up_brings_them_back(sandbox):
     assert all(str(pid) in messages[0] for pid in pids)
     answers, lines = sandbox.status()
     assert not answers and "sge_qmaster: not running" in lines
-    sandbox.up(log=lambda message: None)
+    assert all(f"sge_execd on {host}: stopped" in " ".join(lines) for host in hosts)
+    sandbox.up(log=lambda message: None)  # no count given: every host it had comes back
     assert sandbox.status()[0]
+    assert all(sandbox.execd_hosts()[host] for host in hosts)
 
 
 async def test_the_console_shows_a_banner_while_qmaster_is_down_and_recovers(sandbox):
