@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import os
-import pwd
 import shutil
 import subprocess
 import tempfile
@@ -20,7 +19,7 @@ from typing import IO
 
 import psutil
 
-from qckpt.hooks import layout
+from qckpt.hooks import layout, safe
 
 from .errors import FieldError, ValidationFailed
 
@@ -66,10 +65,7 @@ class DirUsage:
 
 def owner_name(uid: int, cache: dict[int, str] = {}) -> str:  # noqa: B006 (a deliberate cache)
     if uid not in cache:
-        try:
-            cache[uid] = pwd.getpwuid(uid).pw_name
-        except KeyError:
-            cache[uid] = str(uid)
+        cache[uid] = safe.user_name(uid)
     return cache[uid]
 
 

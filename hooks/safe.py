@@ -28,12 +28,11 @@ class Untrusted(OSError):
 
 
 def open_regular(
-    path: str, flags: int = os.O_RDONLY, mode: int = 0o600, *, owner: int | None = None,
-    dir_fd: int | None = None,
-) -> int:  # fmt: skip
+    path: str, flags: int = os.O_RDONLY, mode: int = 0o600, *, owner: int | None = None
+) -> int:
     """An fd of a regular file at path, never through a symlink and never blocking.
     With `owner`, the file must belong to that uid and have one link (writes use this)."""
-    fd = os.open(path, flags | NOFOLLOW, mode, dir_fd=dir_fd)
+    fd = os.open(path, flags | NOFOLLOW, mode)
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
@@ -48,12 +47,10 @@ def open_regular(
     return fd
 
 
-def read_head(
-    path: str, cap: int, *, owner: int | None = None, dir_fd: int | None = None
-) -> bytes | None:
+def read_head(path: str, cap: int, *, owner: int | None = None) -> bytes | None:
     """The whole file if it is a regular file (of `owner`) of at most `cap` bytes, else None."""
     try:
-        fd = open_regular(path, owner=owner, dir_fd=dir_fd)
+        fd = open_regular(path, owner=owner)
     except OSError:
         return None
     try:
