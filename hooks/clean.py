@@ -12,7 +12,7 @@ import os
 import re
 import shutil
 
-from . import jobinfo, safe, taskdir
+from . import jobinfo, layout, safe, taskdir, tmpdir
 from .events import Events
 
 # The shepherd runs clean_command whenever a checkpointing job ends other than by
@@ -56,6 +56,8 @@ def run(cmd: jobinfo.HookCommand, environ: dict[str, str]) -> int:
         # only the owner's own directories: a name someone else took is theirs to remove
         if safe.trusted_dir(path, os.geteuid()) is None:
             continue
+        manifest = layout.read_json(os.path.join(path, layout.MANIFEST)) or {}
+        tmpdir.remove_link(manifest.get("tmpdir") or {})  # a restart's link to the new $TMPDIR
         # shutil.rmtree works through directory fds and unlinks links instead of following
         shutil.rmtree(path, ignore_errors=True)
         if os.path.lexists(path):

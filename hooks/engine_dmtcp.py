@@ -23,7 +23,9 @@ from .events import Events, update_manifest
 from .jobinfo import Job, Options
 
 SEARCH = ("/opt/dmtcp/bin",)
-FAIL_RC = "97"  # DMTCP's own failures must not exit 99: Grid Engine would requeue the job
+# DMTCP's own failures must not exit 99 (Grid Engine would requeue the job, for ever if the
+# failure stays); a restore that fails this way or by a signal is seen by watch.py.
+FAIL_RC = 97
 _FILES = re.compile(r'^given_ckpt_files="([^"]*)"', re.M)
 
 
@@ -77,6 +79,12 @@ def folders(job: Job) -> tuple[str, str]:
 # its port can checkpoint, kill or join the job. The port is kept in this file (0600, in the
 # owner's 0700 dmtcp/) and nowhere else in ckpt_dir: not in the manifest, not in events.
 PORT_FILE = "coordinator.json"
+STARTING = "STARTING"  # the manifest's coordinator state until watch.py saw the job run
+
+
+def command_of(dm: Dmtcp, coordinator: dict) -> list[str]:
+    """dmtcp_command for the job's coordinator."""
+    return [dm.command, "-h", str(coordinator.get("host")), "-p", str(coordinator.get("port"))]
 
 
 def coordinator_of(job: Job) -> dict:
@@ -93,7 +101,7 @@ def dmtcp_env(env: dict[str, str], host: str, port: int, tmp: str, images: str) 
         DMTCP_PORT=str(port),
         DMTCP_TMPDIR=tmp,  # DMTCP's own logs stay inside the task directory
         DMTCP_CHECKPOINT_DIR=images,
-        DMTCP_FAIL_RC=FAIL_RC,
+        DMTCP_FAIL_RC=str(FAIL_RC),
     )
 
 
@@ -110,8 +118,10 @@ def start_coordinator(
             "--exit-on-last", "--daemon", "--tmpdir", tmp]  # fmt: skip
     out = safe.open_regular(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, owner=os.geteuid())
     try:
+        # its log goes to $TMPDIR/dmtcp-USER@HOST whatever --tmpdir says (4.2): not the job's
+        env = dict(os.environ, TMPDIR=tmp)
         subprocess.run(
-            args, stdin=subprocess.DEVNULL, stdout=out, stderr=out, cwd=images, timeout=30
+            args, stdin=subprocess.DEVNULL, stdout=out, stderr=out, cwd=images, timeout=30, env=env
         )
     finally:
         os.close(out)
@@ -158,7 +168,10 @@ def prepare(
     layout.write_json_atomic(
         os.path.join(job.task_dir, layout.DMTCP, PORT_FILE), {"host": host, "port": port}, 0o600
     )
-    update_manifest(job, coordinator={"host": host, "dmtcp": version})
+    gen = os.path.basename(generation) if generation else None
+    update_manifest(
+        job, coordinator={"host": host, "dmtcp": version, "gen": gen, "state": STARTING}
+    )
     env = dmtcp_env(env, host, port, tmp, images)
     common = ["-h", host, "-p", str(port), "--ckptdir", images]
     if generation is not None:
@@ -258,17 +271,26 @@ def request(command: list[str], deadline: float) -> None:
         time.sleep(0.1)
 
 
+def end_job(job: Job) -> None:
+    """A migration ends the job once its generation is taken: the coordinator kills it."""
+    subprocess.run(
+        [*command_of(find(), coordinator_of(job)), "-k"], capture_output=True, timeout=60
+    )
+
+
 def take(verb: str, job: Job, opts: Options, partial: str, events: Events | None = None) -> dict:
     coordinator = coordinator_of(job)
     if not str(coordinator.get("port", "")).isdigit():
         raise EngineError("no DMTCP coordinator recorded for the job: was it started by qckpt?")
     manifest = layout.read_json(os.path.join(job.task_dir, layout.MANIFEST)) or {}
+    if (manifest.get("coordinator") or {}).get("state") == STARTING:
+        # a checkpoint request would wait for the whole restore, one more every interval
+        raise EngineError("the job is still being started or restored: nothing to checkpoint")
     dm = find()
     images = os.path.join(job.task_dir, layout.DMTCP, "images")
-    host, port = coordinator["host"], str(coordinator["port"])
     before = image_inodes(images)
     deadline = time.monotonic() + opts.timeout
-    command = [dm.command, "-h", host, "-p", port]
+    command = command_of(dm, coordinator)
     request(command, deadline)
     asked = time.monotonic()
     script = wait_complete(images, before, deadline)
@@ -283,7 +305,5 @@ def take(verb: str, job: Job, opts: Options, partial: str, events: Events | None
         if os.path.isdir(extra):
             link_or_copy(extra, os.path.join(partial, os.path.basename(extra)))
     shutil.copyfile(script, os.path.join(partial, "restart_script.sh"))
-    if verb == "migrate":
-        subprocess.run([*command, "-k"], capture_output=True, timeout=60)
     version = (manifest.get("coordinator") or {}).get("dmtcp")
     return {"files": [os.path.basename(p) for p in files], "dmtcp": version}

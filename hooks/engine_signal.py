@@ -8,10 +8,12 @@ The hook copies the program's files into a generation once they are new and sett
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import stat
 import time
+from typing import Iterator
 
 from . import layout, safe, taskdir
 
@@ -57,9 +59,14 @@ def program_files(state_dir: str) -> dict[str, tuple[int, int]]:
 
 def alive(pid: int) -> bool:
     try:
-        return _stat_fields(pid)[0] not in ("Z", "X")
+        return process_state(pid) not in ("Z", "X")
     except (OSError, IndexError):
         return False
+
+
+def process_state(pid: int) -> str:
+    """R, S, D, T, Z... as /proc/PID/stat says (OSError when it is gone)."""
+    return stat_fields(pid)[0]
 
 
 def send(pid: int, signum: int) -> None:
@@ -73,7 +80,7 @@ def send(pid: int, signum: int) -> None:
     os.killpg(pgid, signum)
 
 
-def _stat_fields(pid: int) -> list[str]:
+def stat_fields(pid: int) -> list[str]:
     """/proc/PID/stat after the command name (which may hold spaces and parentheses)."""
     with open(f"/proc/{pid}/stat") as handle:
         return handle.read().rsplit(")", 1)[1].split()
@@ -81,7 +88,7 @@ def _stat_fields(pid: int) -> list[str]:
 
 def session_of(pid: int) -> int | None:
     try:
-        return int(_stat_fields(pid)[3])  # state, ppid, pgrp, session
+        return int(stat_fields(pid)[3])  # state, ppid, pgrp, session
     except (OSError, IndexError, ValueError):
         return None
 
@@ -140,6 +147,34 @@ def deliver(pid: int, signum: int) -> list[int]:
         except ProcessLookupError:
             continue
     return catching
+
+
+@contextlib.contextmanager
+def frozen(pid: int) -> Iterator[None]:
+    """The job's processes stopped (SIGSTOP) while a copy of its files is taken, then
+    continued. Ones already stopped (a job Grid Engine suspended) stay as they were."""
+    stopped = []
+    try:
+        for process in job_processes(pid):
+            with contextlib.suppress(OSError, IndexError):
+                if stat_fields(process)[0] not in ("T", "t", "Z", "X"):
+                    os.kill(process, signal.SIGSTOP)
+                    stopped.append(process)
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline and not all(_stopped(p) for p in stopped):
+            time.sleep(0.005)
+        yield
+    finally:
+        for process in stopped:
+            with contextlib.suppress(OSError):
+                os.kill(process, signal.SIGCONT)
+
+
+def _stopped(pid: int) -> bool:
+    try:
+        return stat_fields(pid)[0] in ("T", "t", "Z", "X")
+    except (OSError, IndexError):
+        return True  # gone
 
 
 def wait_settled(state_dir: str, before: dict, deadline: float, pid: int | None = None) -> dict:
@@ -234,8 +269,10 @@ def restore(generation: str, state_dir: str) -> list[str]:
     followed through a link: folders on the way must be real folders of ours, and a link
     where a file goes is replaced, not written through."""
     restored = []
-    for folder, _dirs, files in os.walk(generation):
+    for folder, dirs, files in os.walk(generation):
         rel_folder = os.path.relpath(folder, generation)
+        if rel_folder == "." and layout.TMPDIR in dirs:
+            dirs.remove(layout.TMPDIR)  # the job's $TMPDIR goes back there (tmpdir.put_back)
         target_folder = state_dir
         for part in [] if rel_folder == "." else rel_folder.split(os.sep):
             target_folder = taskdir.private_dir(target_folder, part)

@@ -190,6 +190,6 @@ def summaries(task_dir: str) -> list[dict[str, Any]]:
     for number in layout.complete_generations(task_dir):
         meta = layout.read_json(os.path.join(task_dir, layout.gen_name(number), layout.META))
         if meta:
-            keys = ("gen", "time", "host", "size", "engine", "seconds", "trigger")
+            keys = ("gen", "time", "host", "size", "engine", "seconds", "trigger", "tmpdir")
             out.append({k: meta.get(k) for k in keys})
     return out

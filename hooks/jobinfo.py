@@ -17,6 +17,7 @@ HOOK_NAME = "qckpt-hook"
 ENGINES = ("dmtcp", "signal")
 DEFAULT_KEEP = 2
 DEFAULT_TIMEOUT = 600.0
+DEFAULT_TMPDIR_LIMIT = 10 << 30  # generous: scratch files of gigabytes are common
 
 
 class UsageError(Exception):
@@ -33,6 +34,7 @@ class Options:
     same_cpu: bool = False
     fsync: bool = False  # also fsync image data (metadata and renames always are)
     save: bool = False  # clean: keep the directory (as SGE_LEAVE_CKPT_DIR does)
+    tmpdir_limit: int = DEFAULT_TMPDIR_LIMIT  # bytes of $TMPDIR kept per generation
 
 
 @dataclass
@@ -55,7 +57,7 @@ def parse_hook_args(args: list[str]) -> HookCommand:
             opts.same_cpu = True
         elif arg == "--fsync":
             opts.fsync = True
-        elif arg in ("--engine", "--keep", "--signal", "--timeout", "--restart-option"):
+        elif arg in VALUED:
             if not rest:
                 raise UsageError(f"{arg} needs a value")
             value = rest.pop(0)
@@ -67,6 +69,23 @@ def parse_hook_args(args: list[str]) -> HookCommand:
         else:
             positionals.append(arg)
     return HookCommand(verb, opts, positionals)
+
+
+VALUED = ("--engine", "--keep", "--signal", "--timeout", "--restart-option", "--tmpdir-limit")
+_UNITS = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def parse_size(text: str) -> int:
+    """'10G', '500M', '2048', '0' -> bytes (K, M, G, T are powers of 1024)."""
+    raw = text.strip().upper()
+    for suffix in ("IB", "B"):
+        if raw.endswith(suffix) and raw[: -len(suffix)][-1:] in _UNITS:
+            raw = raw[: -len(suffix)]
+    scale = _UNITS.get(raw[-1:], 1)
+    number = raw[:-1] if raw[-1:] in _UNITS else raw
+    if not number.isdigit():
+        raise UsageError("--tmpdir-limit must be a size such as 10G, 500M or 0")
+    return int(number) * scale
 
 
 def _set_option(opts: Options, flag: str, value: str) -> None:
@@ -87,6 +106,8 @@ def _set_option(opts: Options, flag: str, value: str) -> None:
             raise UsageError("--timeout must be positive")
     elif flag == "--signal":
         opts.signal = value
+    elif flag == "--tmpdir-limit":
+        opts.tmpdir_limit = parse_size(value)
     else:
         opts.restart_option = value
 

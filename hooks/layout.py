@@ -20,7 +20,8 @@ size caps) and checks every manifest against MANIFEST_SCHEMA before showing it, 
     hook.log                       this task's detailed hook log
     gen-000004/                    a complete generation (0700, images 0600 + meta.json
                                    with each file's size and CRC-32; bad.json once it
-                                   failed that check: kept, never restarted from)
+                                   failed that check: kept, never restarted from;
+                                   tmpdir/: the job's $TMPDIR, put back on restart)
     gen-000005.partial/            a generation being written; never used for a restart
     current -> gen-000004          switched atomically after a generation is complete
     dmtcp/                         the DMTCP engine's images, logs and port (0700)
@@ -51,6 +52,7 @@ STATE = "state"
 DMTCP = "dmtcp"
 META = "meta.json"
 BAD = "bad.json"  # in a generation that failed its check before a restart: never used again
+TMPDIR = "tmpdir"  # in a generation: the job's $TMPDIR as it was (hooks/tmpdir.py)
 GEN_PREFIX = "gen-"
 PARTIAL_SUFFIX = ".partial"
 TASK_MODE = 0o711  # the admin reads manifest.json and hook.log by name; nobody lists it
@@ -204,15 +206,20 @@ def tree_size(path: str) -> int:
 # of such). Fields not named here are dropped; a field of the wrong type makes the whole
 # manifest bad (the console shows that job's row marked bad, never a traceback).
 _TEXT, _INT, _NUMBER = str, int, (int, float)
+TMPDIR_RECORD = {"path": _TEXT, "size": _INT, "files": _INT, "kept": bool, "reason": _TEXT,
+                 "left_out": _INT}  # fmt: skip
 GENERATION = {"gen": _INT, "time": _TEXT, "host": _TEXT, "size": _INT, "engine": _TEXT,
-              "seconds": _NUMBER, "trigger": _TEXT}  # fmt: skip
+              "seconds": _NUMBER, "trigger": _TEXT, "tmpdir": TMPDIR_RECORD}  # fmt: skip
 MANIFEST_SCHEMA = {
     "job": _TEXT, "task": _TEXT, "owner": _TEXT, "env": _TEXT, "engine": _TEXT,
     "host": _TEXT, "pid": _INT, "state": _TEXT, "started": _TEXT, "updated": _TEXT,
     "cpu": {"level": _INT, "flags": [_TEXT]},
-    "coordinator": {"host": _TEXT, "dmtcp": _TEXT},
+    "coordinator": {"host": _TEXT, "dmtcp": _TEXT, "gen": _TEXT, "state": _TEXT,
+                    "processes": _INT, "time": _TEXT},
+    "tmpdir": {"path": _TEXT, "link": _TEXT},
     "generations": [GENERATION],
-    "restarts": [{"time": _TEXT, "host": _TEXT, "gen": _TEXT}],
+    "restarts": [{"time": _TEXT, "host": _TEXT, "gen": _TEXT, "tmpdir_files": _INT,
+                  "running": _TEXT, "failed": _TEXT}],
     "last_error": {"time": _TEXT, "message": _TEXT},
     "name_taken": {"name": _TEXT, "found": _TEXT, "time": _TEXT},
     "bad_generations": [{"gen": _TEXT, "time": _TEXT, "reason": _TEXT}],
@@ -238,8 +245,8 @@ def checked(value: Any, spec: Any, where: str) -> Any:
         if not isinstance(value, list) or len(value) > MAX_ITEMS:
             raise BadManifest(f"{where} must be a list of at most {MAX_ITEMS} items")
         return [checked(item, spec[0], f"{where}[{i}]") for i, item in enumerate(value)]
-    if isinstance(value, bool) or not isinstance(value, spec):
-        kind = "text" if spec is str else "a number"
+    if (isinstance(value, bool) and spec is not bool) or not isinstance(value, spec):
+        kind = {str: "text", bool: "true or false"}.get(spec, "a number")
         raise BadManifest(f"{where} must be {kind}")
     return safe.plain(value) if isinstance(value, str) else value
 

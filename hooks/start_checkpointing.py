@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from . import cpu, engine_signal, generations, jobinfo, layout, taskdir
+from . import cpu, engine_signal, generations, jobinfo, layout, taskdir, tmpdir
 from .events import Events, update_manifest
 from .starter import exec_job, with_option
 
@@ -73,18 +73,30 @@ def set_bad(job: jobinfo.Job, events: Events, generation: str, reason: str) -> N
     events.error(f"{name} is bad ({reason}): kept, and not restarted from")
 
 
-def restore_signal(
-    job: jobinfo.Job, events: Events, generation: str | None
-) -> tuple[str | None, list[str]]:
-    """Put the newest good generation's files back into QCKPT_DIR; one whose restore
-    fails is marked bad and the next older one tried."""
+def restore(
+    job: jobinfo.Job, events: Events, generation: str | None, engine: str, new_tmpdir: str | None
+) -> tuple[str | None, dict]:
+    """Put the newest good generation back: the signal engine's files into QCKPT_DIR, the
+    job's $TMPDIR into this run's. One whose restore fails is marked bad and the next
+    older one tried. Returns (generation, what was put back)."""
     while generation is not None:
         try:
-            return generation, engine_signal.restore(generation, job.state_dir)
+            files = engine_signal.restore(generation, job.state_dir) if engine == "signal" else []
+            put = tmpdir.put_back(generation, new_tmpdir) if new_tmpdir else 0
         except OSError as exc:
             set_bad(job, events, generation, f"its restore failed: {exc}")
             generation = good_generation(job, events)
-    return None, []
+            continue
+        done = {"files": files, "tmpdir_files": put, "link": None}
+        if engine == "dmtcp" and new_tmpdir:
+            meta = layout.read_json(os.path.join(generation, layout.META)) or {}
+            old = (meta.get("tmpdir") or {}).get("path")
+            try:
+                done["link"] = tmpdir.reach_old_path(old, new_tmpdir)
+            except OSError as exc:  # not the generation's fault: say it and try the restart
+                events.error(f"{exc}")
+        return generation, done
+    return None, {}
 
 
 def unfit_cpu(generation: str) -> str | None:
@@ -97,6 +109,46 @@ def unfit_cpu(generation: str) -> str | None:
         f"{os.path.basename(generation)} was taken on a CPU with {', '.join(missing)},"
         " which this host lacks: requeued for another host"
     )
+
+
+def begin_run(
+    job: jobinfo.Job,
+    events: Events,
+    opts: jobinfo.Options,
+    new_tmpdir: str | None,
+    generation: str | None,
+) -> str | None:
+    """Put the generation back (restore) and record the run in the manifest. Returns the
+    generation the run restarts from (None: from the start)."""
+    done: dict = {}
+    if generation is not None:
+        generation, done = restore(job, events, generation, opts.engine, new_tmpdir)
+    if done.get("tmpdir_files"):
+        events.detail(f"put {done['tmpdir_files']} files of $TMPDIR back in {new_tmpdir}")
+    manifest = layout.read_json(os.path.join(job.task_dir, layout.MANIFEST)) or {}
+    restarts = list(manifest.get("restarts") or [])
+    if generation is not None:
+        name = os.path.basename(generation)
+        restarts.append({"time": layout.now_iso(), "host": job.host, "gen": name,
+                         "tmpdir_files": done["tmpdir_files"]})  # fmt: skip
+    update_manifest(
+        job,
+        engine=opts.engine,
+        host=job.host,
+        pid=os.getpid(),  # the job's: the starter execs it, or is its parent (DMTCP)
+        cpu=cpu.features(cpu.read_flags()),
+        state="running",
+        started=layout.now_iso(),
+        restarts=restarts,
+        generations=generations.summaries(job.task_dir),
+        bad_generations=generations.bad_generations(job.task_dir),
+        tmpdir={"path": new_tmpdir, "link": done.get("link")},
+    )
+    if opts.engine == "signal" and generation is not None:
+        events.event("restart", gen=os.path.basename(generation), files=len(done["files"]))
+    elif opts.engine == "signal":
+        events.event("start", engine="signal")
+    return generation
 
 
 def start(
@@ -112,13 +164,12 @@ def start(
         return fail(str(exc))
     events = Events(job, "start")
     opts = hook.options
+    env = dict(environ, QCKPT_DIR=job.state_dir)
+    new_tmpdir = tmpdir.job_tmpdir(config, {})
     try:
         prepare_task_dir(job, events)
         with generations.TaskLock(job.task_dir, opts.timeout):  # a migrating hook may still write
             generation = good_generation(job, events) if job.restarted else None
-            restarts = (layout.read_json(os.path.join(job.task_dir, layout.MANIFEST)) or {}).get(
-                "restarts", []
-            )
             if generation is not None and opts.same_cpu:
                 refusal = unfit_cpu(generation)
                 if refusal:
@@ -126,41 +177,15 @@ def start(
                     events.event("refused", gen=os.path.basename(generation), reason=refusal)
                     events.error(refusal)
                     return REQUEUE
-            if generation is not None and opts.engine == "signal":
-                generation, restored = restore_signal(job, events, generation)
-            if generation is not None:
-                restarts = restarts + [
-                    {
-                        "time": layout.now_iso(),
-                        "host": job.host,
-                        "gen": os.path.basename(generation),
-                    }
-                ]
-            update_manifest(
-                job,
-                engine=opts.engine,
-                host=job.host,
-                pid=os.getpid(),  # the job's: the starter execs it (Checkpoint now signals it)
-                cpu=cpu.features(cpu.read_flags()),
-                state="running",
-                started=layout.now_iso(),
-                restarts=restarts,
-                generations=generations.summaries(job.task_dir),
-                bad_generations=generations.bad_generations(job.task_dir),
-            )
-            env = dict(environ, QCKPT_DIR=job.state_dir)
-            if opts.engine == "signal":
-                if generation is not None:
-                    filename, job_argv = with_option(filename, job_argv, opts.restart_option)
-                    events.event("restart", gen=os.path.basename(generation), files=len(restored))
-                else:
-                    events.event("start", engine="signal")
-            else:
+            generation = begin_run(job, events, opts, new_tmpdir, generation)
+            if opts.engine == "dmtcp":
                 from . import engine_dmtcp
 
-                filename, job_argv, env = engine_dmtcp.prepare(
-                    job, events, generation, filename, job_argv, env
-                )
+                launch = engine_dmtcp.prepare(job, events, generation, filename, job_argv, env)
+            elif generation is not None:
+                launch = (*with_option(filename, job_argv, opts.restart_option), env)
+            else:
+                launch = (filename, job_argv, env)
     except (OSError, generations.LockTimeout, engine_signal.EngineError) as exc:
         return fail(str(exc), events)
     except Exception as exc:  # anything else: still a clear line, never a silent job
@@ -168,6 +193,41 @@ def start(
     # No signal is set to ignored for the job: a non-interactive shell cannot trap a signal
     # that was ignored when it started (POSIX), so a job script's own `trap ... USR1` would
     # silently never run. The hooks signal only the job's processes that catch the signal.
-    events.detail(f"exec {filename} {' '.join(job_argv)}")
-    exec_job(filename, job_argv, env)
+    events.detail(f"exec {launch[0]} {' '.join(launch[1])}")
+    if opts.engine == "dmtcp":
+        return supervise(
+            job, events, opts, new_tmpdir, generation, launch, (filename, job_argv, env)
+        )
+    exec_job(*launch)
     return FAILED  # not reached
+
+
+def supervise(
+    job: jobinfo.Job,
+    events: Events,
+    opts: jobinfo.Options,
+    new_tmpdir: str | None,
+    generation: str | None,
+    launch: tuple[str, list[str], dict[str, str]],
+    original: tuple[str, list[str], dict[str, str]],
+) -> int:
+    """A DMTCP job runs as the starter's child (watch.py says why); a restore that dies
+    before DMTCP reports the job running marks its generation bad, and the job restarts
+    from the next good one, or from the start, in the same run."""
+    from . import engine_dmtcp, watch
+
+    watch.pass_signals_on()
+    while True:
+        outcome = watch.run(job, events, launch, generation, opts.timeout)
+        if not outcome.restore_failed or generation is None:
+            return watch.exit_like(outcome.status)
+        try:
+            with generations.TaskLock(job.task_dir, opts.timeout):
+                set_bad(job, events, generation, outcome.reason)
+                generation = good_generation(job, events)
+                if new_tmpdir:
+                    tmpdir.empty(new_tmpdir)  # what the failed restore was given or made
+                generation = begin_run(job, events, opts, new_tmpdir, generation)
+                launch = engine_dmtcp.prepare(job, events, generation, *original)
+        except (OSError, generations.LockTimeout, engine_signal.EngineError) as exc:
+            return fail(str(exc), events)

@@ -6,10 +6,11 @@ as in the arena). Overlapping requests wait for each other on the task lock.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 
-from . import cpu, engine_signal, ge, generations, jobinfo, layout, taskdir
+from . import cpu, engine_signal, ge, generations, jobinfo, layout, taskdir, tmpdir
 from .events import Events, update_manifest
 
 DEFAULT_SIGNALS = {"checkpoint": "USR1", "migrate": "USR2"}
@@ -46,6 +47,13 @@ def run(cmd: jobinfo.HookCommand, environ: dict[str, str]) -> int:
                 pin_to_this_cpu(job, flags, events)
             try:
                 detail = take(cmd, job, partial, events)
+                kept = keep_tmpdir(cmd, job, partial, events)
+                if kept is not None:
+                    detail["tmpdir"] = kept
+                if cmd.verb == "migrate" and opts.engine == "dmtcp":
+                    from . import engine_dmtcp
+
+                    engine_dmtcp.end_job(job)
             except BaseException:
                 generations.discard(partial)
                 raise
@@ -62,7 +70,9 @@ def run(cmd: jobinfo.HookCommand, environ: dict[str, str]) -> int:
             generations.commit(job.task_dir, number, partial, meta, fsync_data=opts.fsync)
             pruned = generations.prune(job.task_dir, opts.keep)
             summaries = generations.summaries(job.task_dir)
-            changes = {"generations": summaries, "last_error": None}
+            changes = {"generations": summaries}
+            if (detail.get("tmpdir") or {}).get("kept", True):
+                changes["last_error"] = None  # else the limit's error stays the last word
             if cmd.verb == "migrate":
                 changes["state"] = "migrated"
             update_manifest(job, **changes)
@@ -72,6 +82,39 @@ def run(cmd: jobinfo.HookCommand, environ: dict[str, str]) -> int:
     except (engine_signal.EngineError, generations.LockTimeout, OSError) as exc:
         events.error(str(exc))
         return 1
+
+
+def keep_tmpdir(
+    cmd: jobinfo.HookCommand, job: jobinfo.Job, partial: str, events: Events
+) -> dict | None:
+    """The job's $TMPDIR into the generation (tmpdir.keep). A DMTCP job has resumed after
+    its checkpoint: it is stopped while the copy is taken, so the copy is at most moments
+    newer than the images (DMTCP cuts a file it had open for writing back to its size at
+    the checkpoint; only a file changed in place in those moments can differ)."""
+    manifest = layout.read_json(os.path.join(job.task_dir, layout.MANIFEST)) or {}
+    source = tmpdir.job_tmpdir(job.config, manifest)
+    if source is None:
+        return None
+    pid = job_pid_or_none(cmd, job.config, manifest)
+    freeze = cmd.options.engine == "dmtcp" and pid is not None
+    with engine_signal.frozen(pid) if freeze else contextlib.nullcontext():
+        record = tmpdir.keep(source, partial, cmd.options.tmpdir_limit)
+    if not record["kept"]:
+        events.event("tmpdir-over-limit", size=record["size"], limit=cmd.options.tmpdir_limit)
+        events.error(
+            f"$TMPDIR ({source}) was not kept with"
+            f" {os.path.basename(partial).removesuffix(layout.PARTIAL_SUFFIX)}:"
+            f" {record['reason']}; a restart from it finds $TMPDIR empty"
+        )
+    return record
+
+
+def job_pid_or_none(cmd: jobinfo.HookCommand, config: dict[str, str], manifest: dict) -> int | None:
+    try:
+        return job_pid(cmd, config)
+    except engine_signal.EngineError:
+        pid = manifest.get("pid")
+        return pid if isinstance(pid, int) and pid > 1 else None
 
 
 def where_the_job_runs(job: jobinfo.Job) -> tuple[str, set[str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import time
 import uuid
 from contextlib import contextmanager
@@ -41,6 +42,15 @@ def share_programs(sandbox: Sandbox) -> str:
         shutil.copy(path, os.path.join(target, path.name))
         os.chmod(os.path.join(target, path.name), 0o755)
     return target
+
+
+def compiled(sandbox: Sandbox, name: str) -> str:
+    """tests/programs/NAME.c compiled where the job user can run it; the binary's path."""
+    folder = share_programs(sandbox)
+    binary = os.path.join(folder, name)
+    subprocess.run(["gcc", "-O2", "-o", binary, os.path.join(folder, f"{name}.c")], check=True)
+    os.chmod(binary, 0o755)
+    return binary
 
 
 def scratch(sandbox: Sandbox, name: str) -> str:

@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from qckpt.backend import events as cell_events
-from qckpt.hooks import layout
+from qckpt.hooks import generations, layout
 from tests.cell.jobs import (
     accounting,
     checkpointing_queue,
@@ -31,7 +31,25 @@ pytestmark = [
 ]
 
 
-@pytest.mark.parametrize("how", ["truncated", "corrupted"])
+def written_broken(generation: str, images: list[str]) -> None:
+    """Images DMTCP wrote broken: cut short before qckpt took its checks, so they pass and
+    only the restore finds it out (it dies at once)."""
+    for image in images:
+        damage(os.path.join(generation, image), "truncated")
+    meta_path = os.path.join(generation, layout.META)
+    meta = layout.read_json(meta_path)
+    meta["checks"] = generations.checks_of(generation)
+    owner = os.stat(meta_path)
+    layout.write_json_atomic(meta_path, meta)
+    os.chown(meta_path, owner.st_uid, owner.st_gid)
+    assert generations.fault(generation) is None
+
+
+# "dies at restore": every process's image is broken, the job's first process dies;
+# "a child dies at restore": only its children's (bgcount.sh keeps one), the shell waits
+@pytest.mark.parametrize(
+    "how", ["truncated", "corrupted", "dies at restore", "a child dies at restore"]
+)
 def test_a_damaged_newest_dmtcp_generation_falls_back_to_the_previous(
     sandbox, hosts, name_for, how
 ):
@@ -39,7 +57,8 @@ def test_a_damaged_newest_dmtcp_generation_falls_back_to_the_previous(
     ge = sandbox.ge()
     env = name_for("fb")
     out = scratch(sandbox, f"fall-{uuid.uuid4().hex[:6]}")
-    script = os.path.join(share_programs(sandbox), "bcount.sh")
+    program = "bgcount.sh" if how == "a child dies at restore" else "bcount.sh"
+    script = os.path.join(share_programs(sandbox), program)
     with checkpointing_queue(sandbox, env, "dmtcp", hosts=f"{a} {b}", when="xsmr") as queue:
         drain(ge, queue, b)
         job = submit(
@@ -55,8 +74,16 @@ def test_a_damaged_newest_dmtcp_generation_falls_back_to_the_previous(
             ge.run(["qmod", "-sj", job], user=sandbox.user)
             wait_until(lambda: "migrate" in events_of(sandbox.ckpt_dir, job), 60, "the migration")
             newest = layout.newest_complete(task_dir)
-            image = next(n for n in os.listdir(newest) if n.endswith(".dmtcp"))
-            damage(os.path.join(newest, image), how)
+            images = sorted(n for n in os.listdir(newest) if n.endswith(".dmtcp"))
+            image = images[0]
+            if how == "dies at restore":
+                written_broken(newest, images)
+            elif how == "a child dies at restore":
+                children = [n for n in images if n.startswith("ckpt_sleep_")]
+                assert children, images  # bgcount.sh's helper is always there
+                written_broken(newest, children)
+            else:
+                damage(os.path.join(newest, image), how)
             undrain(ge, queue, b)
             wait_until(lambda: "restart" in events_of(sandbox.ckpt_dir, job), 150, "restart")
             wait_finished(ge, sandbox, [job], timeout=150)
@@ -65,9 +92,18 @@ def test_a_damaged_newest_dmtcp_generation_falls_back_to_the_previous(
             assert counts[-1] == 300 and counts.count(1) == 1  # never again from 1
             assert accounting(ge, job, records=2)[-1]["exit_status"] == "5"
             events = events_of(sandbox.ckpt_dir, job)
-            assert events.index("bad-generation") < events.index("restart")
-            marked = [e for e in cell_events.read(sandbox.ckpt_dir, f"{job}.1").events
-                      if e.event == "bad-generation"]  # fmt: skip
-            assert [e.fields["gen"] for e in marked] == [os.path.basename(newest)]
+            after = events[events.index("migrate") :]
+            if "dies" in how:  # restarted from it, died, marked, restarted again
+                steps = [e for e in after if e in ("restart", "restart-failed", "bad-generation")]
+                assert steps[:4] == ["restart", "restart-failed", "bad-generation", "restart"]
+            else:  # found out by its checks, before any restart
+                assert after.index("bad-generation") < after.index("restart"), after
+            last = len(after) - 1 - after[::-1].index("restart")
+            assert "running" in after[last:], after  # DMTCP reported the restarted job running
+            read = cell_events.read(sandbox.ckpt_dir, f"{job}.1").events
+            marked = [e.fields["gen"] for e in read if e.event == "bad-generation"]
+            assert marked == [os.path.basename(newest)]
+            restarts = [e.fields["gen"] for e in read if e.event == "restart"]
+            assert restarts[-1] != os.path.basename(newest)  # the previous generation's
         finally:
             ge.run(["qdel", job], check=False)

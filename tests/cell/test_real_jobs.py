@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import uuid
 
 import pytest
@@ -17,9 +16,9 @@ from qckpt.backend.jobs import list_jobs
 from tests.cell.jobs import (
     accounting,
     checkpointing_queue,
+    compiled,
     events_of,
     scratch,
-    share_programs,
     submit,
     wait_finished,
     wait_until,
@@ -28,15 +27,6 @@ from tests.cell.test_two_hosts import drain, manifest_of, started_on, undrain
 
 pytestmark = pytest.mark.cell
 TARGET = "400"  # 40 s of counting: long enough to be migrated half-way
-
-
-def programs_with_c(sandbox) -> str:
-    """The test programs, with the C one compiled where the job user can run it."""
-    folder = share_programs(sandbox)
-    binary = os.path.join(folder, "ccount")
-    subprocess.run(["gcc", "-O2", "-o", binary, os.path.join(folder, "ccount.c")], check=True)
-    os.chmod(binary, 0o755)
-    return folder
 
 
 def output(path: str) -> list[str]:
@@ -48,7 +38,7 @@ def test_each_kind_of_job_is_migrated_to_the_other_host_and_resumes(sandbox, hos
     a, b = hosts
     ge = sandbox.ge()
     env = name_for("rj")
-    folder = programs_with_c(sandbox)
+    folder = os.path.dirname(compiled(sandbox, "ccount"))
     out = scratch(sandbox, f"real-{uuid.uuid4().hex[:6]}")
     counter = [os.path.join(folder, "counter.py"), TARGET, "0.1"]
     kinds = {

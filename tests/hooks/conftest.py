@@ -66,11 +66,16 @@ def counter(task):
 
 
 def restart_through_starter(
-    hooks_dir: str, ckpt_dir: str, folder, target: int, options: str = "--engine signal"
+    hooks_dir: str,
+    ckpt_dir: str,
+    folder,
+    target: int,
+    options: str = "--engine signal",
+    tmpdir: str = "",
 ) -> subprocess.CompletedProcess:
     """Start job 50 through the real qckpt-starter as Grid Engine does after a migration
-    (RESTARTED=2): its spool config names a qckpt object with `options`; the job script
-    runs the counter up to `target`."""
+    (RESTARTED=2): its spool config names a qckpt object with `options` (and the run's
+    `tmpdir`); the job script runs the counter up to `target`."""
     spool = folder / "spool"
     spool.mkdir(exist_ok=True)
     hook = os.path.join(hooks_dir, "qckpt-hook")
@@ -78,6 +83,7 @@ def restart_through_starter(
         "ckpt_job=1\nckpt_interface=application-level\nhandle_as_binary=0\nno_shell=0\n"
         f"ckpt_dir={ckpt_dir}\n"
         f"ckpt_command={hook} checkpoint {options} $job_id $ja_task_id $ckpt_dir $job_pid\n"
+        + (f"tmpdir={tmpdir}\n" if tmpdir else "")
     )
     script = folder / "job.sh"
     script.write_text(f'#!/bin/sh\nexec {COUNTER} {target} 0.01 "$@"\n')
