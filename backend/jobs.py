@@ -250,11 +250,30 @@ def join_manifest(
     row.size = sum(g.get("size") or 0 for g in generations if g)
     row.restarts = len(manifest.get("restarts") or [])
     error = manifest.get("last_error")
-    row.last_error = error.get("message") if error else None
+    row.last_error = not_back(manifest, now) or (error.get("message") if error else None)
     if generations and generations[-1]:
         row.last_checkpoint = generations[-1].get("time")
         row.age_seconds = age(row.last_checkpoint, now)
     return row
+
+
+STARTING_GRACE = 120  # seconds a DMTCP start or restart may take before the row says so
+
+
+def not_back(manifest: dict, now: float) -> str | None:
+    """A DMTCP start or restart the coordinator has not reported running (the starter
+    records RUNNING once it does): the row's error."""
+    coordinator = manifest.get("coordinator") or {}
+    state = coordinator.get("state")
+    gen = coordinator.get("gen")
+    what = f"the restart from {gen}" if gen else "the start"
+    where = f" on {coordinator.get('host')}" if coordinator.get("host") else ""
+    if state in ("FAILED", "NOT RUNNING"):
+        return f"{what}{where} did not come back: DMTCP reports it {state}"
+    waited = age(manifest.get("started"), now)
+    if state == "STARTING" and waited is not None and waited > STARTING_GRACE:
+        return f"{what}{where} is not running after {waited} s: DMTCP has not reported it"
+    return None
 
 
 def list_jobs(

@@ -13,6 +13,8 @@ import uuid
 
 import pytest
 
+from qckpt.backend.jobs import list_jobs
+from qckpt.tui.components.jobs import JobsView
 from tests.cell.jobs import (
     accounting,
     checkpointing_queue,
@@ -22,11 +24,19 @@ from tests.cell.jobs import (
     scratch,
     submit,
     wait_finished,
+    wait_until,
 )
 from tests.cell.test_two_hosts import drain, manifest_of, move_from_a_to_b
 
 pytestmark = pytest.mark.cell
 TARGET = 300  # 30 s of counting
+
+
+def came_up(events: list[str]) -> bool:
+    """DMTCP reported the job running after its newest restart."""
+    return (
+        "restart" in events and "running" in events[len(events) - events[::-1].index("restart") :]
+    )
 
 
 @pytest.mark.parametrize("engine", ["signal", "dmtcp"])
@@ -50,7 +60,11 @@ def test_tmpdir_is_kept_and_put_back_in_the_new_runs_tmpdir(sandbox, hosts, name
         )  # fmt: skip
         try:
             move_from_a_to_b(sandbox, queue, job, a, b)
+            if engine == "dmtcp":  # the starter records it once the coordinator says so
+                wait_until(lambda: came_up(events_of(sandbox.ckpt_dir, job)), 30, "running")
             manifest = manifest_of(sandbox, job)  # the task's directory goes at the job's end
+            row = next(r for r in list_jobs(ge) if r.job_id == job)
+            details = dict(JobsView.detail_pairs(row))  # what the console's details show
             wait_finished(ge, sandbox, [job], timeout=150)
         finally:
             ge.run(["qdel", job], check=False)
@@ -70,3 +84,8 @@ def test_tmpdir_is_kept_and_put_back_in_the_new_runs_tmpdir(sandbox, hosts, name
     assert kept["kept"] and kept["files"] == 2 and kept["size"] > 0, kept
     assert manifest["restarts"][-1]["tmpdir_files"] == 2
     assert "tmpdir-over-limit" not in events_of(sandbox.ckpt_dir, job)
+    assert re.search(r"^\S+: \d+(\.\d)?[KM]?i?B in 2 files kept with gen \d+$", details["$TMPDIR"])
+    if engine == "dmtcp":  # the restart seen to come back
+        assert manifest["coordinator"]["state"] == "RUNNING", manifest["coordinator"]
+        assert re.search(r"on \S+: RUNNING, \d+ processes", details["coordinator"]), details
+        assert manifest["restarts"][-1]["running"]

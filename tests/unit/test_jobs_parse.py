@@ -1,8 +1,15 @@
 """`qstat -u '*' -r` parsed (output captured from Grid Engine 8.1.9)."""
 
+import calendar
 from pathlib import Path
 
-from qckpt.backend.jobs import parse_job_xml, parse_qstat_r, task_dir_name, when_from_attr
+from qckpt.backend.jobs import (
+    not_back,
+    parse_job_xml,
+    parse_qstat_r,
+    task_dir_name,
+    when_from_attr,
+)
 
 DATA = Path(__file__).parent.parent / "data"
 
@@ -47,3 +54,20 @@ def test_the_same_listing_is_parsed_once_and_a_new_one_again():
     assert cache.parsed(str(text)) is first  # equal text: the same parse
     changed = cache.parsed(text.replace("demo-held", "other-held"))
     assert changed is not first and "other-held" in [j.name for j in changed]
+
+
+def test_a_dmtcp_run_that_did_not_come_back_is_the_rows_error():
+    now = calendar.timegm((2026, 12, 2, 10, 0, 0, 0, 0, 0))
+    coordinator = {"host": "node7", "gen": "gen-000004", "dmtcp": "4.2.0"}
+
+    def said(state: str, started: str = "2026-12-02T09:59:00Z") -> str | None:
+        return not_back({"coordinator": dict(coordinator, state=state), "started": started}, now)
+
+    assert said("RUNNING") is None
+    assert said("STARTING") is None  # a minute: restoring is allowed to take a while
+    assert said("STARTING", "2026-12-02T09:50:00Z") == (
+        "the restart from gen-000004 on node7 is not running after 600 s: DMTCP has not reported it"
+    )
+    assert said("FAILED") == "the restart from gen-000004 on node7 did not come back:" \
+        " DMTCP reports it FAILED"  # fmt: skip
+    assert not_back({}, now) is None  # the signal engine has no coordinator

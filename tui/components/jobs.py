@@ -130,10 +130,16 @@ class JobsView(View):
         if row.problem:
             pairs.append(("problem", row.problem))
         if row.manifest:
-            keys = ("engine", "host", "state", "started", "pid", "coordinator")
+            keys = ("engine", "host", "state", "started", "pid")
             pairs += [
                 (k, json.dumps(row.manifest.get(k)).strip('"')) for k in keys if row.manifest.get(k)
             ]
+            coordinator = row.manifest.get("coordinator")
+            if coordinator:
+                pairs.append(("coordinator", coordinator_text(coordinator)))
+            kept = (row.manifest.get("generations") or [{}])[-1] or {}
+            if kept.get("tmpdir"):
+                pairs.append(("$TMPDIR", tmpdir_text(kept["tmpdir"], kept.get("gen"))))
             taken = row.manifest.get("name_taken")
             if taken:
                 pairs.append(("name taken", f"{taken.get('name')} was {taken.get('found')}"
@@ -232,3 +238,24 @@ class JobsView(View):
         message = f"job {row.key}: generation {newest.get('gen')} written ({size}, {took} s)"
         self.app.call_from_thread(lambda: self.app.notify(message, markup=False))
         self.app.call_from_thread(self.load)
+
+
+def coordinator_text(coordinator: dict) -> str:
+    """'DMTCP 4.2.0 on node7: RUNNING, 2 processes (2026-...)', from the manifest."""
+    text = f"DMTCP {coordinator.get('dmtcp') or '?'} on {coordinator.get('host') or '?'}"
+    if coordinator.get("state"):
+        text += f": {coordinator['state']}"
+    if coordinator.get("processes"):
+        text += f", {coordinator['processes']} processes"
+    if coordinator.get("time"):
+        text += f" ({coordinator['time']})"
+    return text
+
+
+def tmpdir_text(record: dict, gen: int | None) -> str:
+    """What the newest generation kept of the job's $TMPDIR."""
+    where = f"gen {gen}" if gen is not None else "the newest generation"
+    if not record.get("kept"):
+        return f"{record.get('path')}: not kept with {where}: {record.get('reason')}"
+    size = human(int(record.get("size") or 0))
+    return f"{record.get('path')}: {size} in {record.get('files')} files kept with {where}"
