@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 
+from qckpt.hooks.jobinfo import UsageError, parse_size
+
 from .checkpoint import CheckpointEnv
 from .errors import FieldError, ValidationFailed
 from .hooks_install import HOOK
@@ -29,6 +31,7 @@ def from_template(
     migr_signal: str = "USR2",
     restart_option: str = "--restart",
     same_cpu: bool = False,
+    tmpdir_limit: str | None = None,
 ) -> CheckpointEnv:
     if template not in TEMPLATES:
         raise ValidationFailed([FieldError("--template", "one of " + ", ".join(TEMPLATES))])
@@ -46,6 +49,14 @@ def from_template(
             )
     hook = os.path.join(hooks_dir, HOOK)
     common = f"--keep {keep} --timeout {timeout}"
+    if tmpdir_limit is not None:
+        try:
+            parse_size(tmpdir_limit)
+        except UsageError:
+            raise ValidationFailed(
+                [FieldError("--tmpdir-limit", "a size such as 10G, 500M or 0 (keep none)")]
+            ) from None
+        common += f" --tmpdir-limit {tmpdir_limit}"
     if same_cpu or template == "dmtcp-cpu":
         common += " --same-cpu"
     if template == "signal":

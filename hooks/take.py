@@ -91,6 +91,8 @@ def keep_tmpdir(
     its checkpoint: it is stopped while the copy is taken, so the copy is at most moments
     newer than the images (DMTCP cuts a file it had open for writing back to its size at
     the checkpoint; only a file changed in place in those moments can differ)."""
+    if cmd.options.tmpdir_limit == 0:
+        return None  # --tmpdir-limit 0: the environment keeps no $TMPDIR
     manifest = layout.read_json(os.path.join(job.task_dir, layout.MANIFEST)) or {}
     source = tmpdir.job_tmpdir(job.config, manifest)
     if source is None:

@@ -44,6 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--ckpt-signal", default="USR1", help="signal engine: save and go on")
     t.add_argument("--migr-signal", default="USR2", help="signal engine: save and exit")
     t.add_argument("--restart-option", default="--restart", help="signal engine: restart flag")
+    t.add_argument("--tmpdir-limit", metavar="SIZE",
+                   help="most of a job's $TMPDIR kept per checkpoint (10G; 0: none)")  # fmt: skip
     p.set_defaults(run=cmd_add)
 
     p = verbs.add_parser("edit", help="change fields of a checkpoint environment")
@@ -120,6 +122,7 @@ def cmd_add(args: argparse.Namespace, store: EnvStore) -> int:
             ckpt_signal=args.ckpt_signal,
             migr_signal=args.migr_signal,
             restart_option=args.restart_option,
+            tmpdir_limit=args.tmpdir_limit,
         )
     else:
         env = CheckpointEnv(**{FIELD_NAMES[q]: v for q, v in ADD_DEFAULTS.items()})

@@ -74,6 +74,18 @@ def test_a_tmpdir_over_the_limit_is_not_kept_and_said(hooks_dir, task, counter, 
     assert manifest["generations"][-1]["tmpdir"]["kept"] is False
 
 
+def test_a_limit_of_0_keeps_no_tmpdir_and_says_nothing(hooks_dir, task, counter, tmp_path):
+    ckpt_dir, task_dir = task
+    job_tmpdir(task_dir, tmp_path / "50.1.q")
+    program = counter(delay=0.01)
+    args = checkpoint_args(ckpt_dir, program.pid, "--tmpdir-limit", "0")
+    assert run_hook(hooks_dir, *args).returncode == 0
+    program.kill()
+    generation = layout.newest_complete(task_dir)
+    assert "tmpdir" not in layout.read_json(os.path.join(generation, layout.META))
+    assert "tmpdir-over-limit" not in event_names(ckpt_dir)
+
+
 @pytest.mark.parametrize(
     ("text", "size"), [("10G", 10 << 30), ("500M", 500 << 20), ("1GiB", 1 << 30),
                        ("64k", 64 << 10), ("2048", 2048), ("0", 0)]

@@ -2,7 +2,14 @@
 
 import pytest
 
-from qckpt.hooks.jobinfo import UsageError, job_from_environment, parse_hook_args
+from qckpt.backend.errors import ValidationFailed
+from qckpt.backend.templates import from_template
+from qckpt.hooks.jobinfo import (
+    UsageError,
+    job_from_environment,
+    parse_command_line,
+    parse_hook_args,
+)
 from qckpt.hooks.layout import task_dir_name
 
 
@@ -54,3 +61,18 @@ def test_positionals_win_over_the_environment():
 def test_a_relative_ckpt_dir_is_refused():
     with pytest.raises(UsageError):
         job_from_environment({}, {}, ["8", "3", "ck"])
+
+
+def test_a_template_with_a_tmpdir_limit_gives_the_hooks_that_flag():
+    env = from_template("t", "dmtcp", "/h", "/ckpt", tmpdir_limit="2G")
+    parsed = parse_command_line(env.ckpt_command)
+    assert parsed.options.tmpdir_limit == 2 << 30
+    assert parse_command_line(env.migr_command).options.tmpdir_limit == 2 << 30
+    default = parse_command_line(from_template("t", "signal", "/h", "/ckpt").ckpt_command)
+    assert default.options.tmpdir_limit == 10 << 30  # generous when not said
+
+
+def test_a_bad_tmpdir_limit_in_a_template_names_the_flag():
+    with pytest.raises(ValidationFailed) as caught:
+        from_template("t", "dmtcp", "/h", "/ckpt", tmpdir_limit="lots")
+    assert caught.value.errors[0].field == "--tmpdir-limit"
