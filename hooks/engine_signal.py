@@ -177,8 +177,9 @@ def _stopped(pid: int) -> bool:
         return True  # gone
 
 
-def wait_settled(state_dir: str, before: dict, deadline: float, pid: int | None = None) -> dict:
-    """Wait until the program's files differ from `before` and stay unchanged for SETTLE."""
+def wait_settled(state_dir: str, before: dict, deadline: float, pid: int) -> dict:
+    """Wait until the program's files differ from `before` and stay unchanged for SETTLE
+    (EngineError when the job ends first or the deadline passes)."""
     last, since = None, 0.0
     while time.monotonic() < deadline:
         now = program_files(state_dir)
@@ -187,8 +188,8 @@ def wait_settled(state_dir: str, before: dict, deadline: float, pid: int | None 
                 last, since = now, time.monotonic()
             elif time.monotonic() - since >= SETTLE:
                 return now
-        elif pid is not None and not alive(pid):
-            break
+        elif not alive(pid):
+            raise EngineError(f"job process {pid} ended before it wrote new state in QCKPT_DIR")
         time.sleep(POLL)
     raise EngineError("the program wrote no new state in QCKPT_DIR before the timeout")
 
@@ -229,7 +230,7 @@ def copy_regular(source: str, target: str) -> None:
 def checkpoint(state_dir: str, pid: int, signame: str, timeout: float, partial: str) -> dict:
     before = program_files(state_dir)
     deliver(pid, signal_number(signame))
-    files = wait_settled(state_dir, before, time.monotonic() + timeout)
+    files = wait_settled(state_dir, before, time.monotonic() + timeout, pid)
     copy_into(state_dir, files, partial)
     return {"files": sorted(files)}
 

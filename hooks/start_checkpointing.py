@@ -164,10 +164,10 @@ def start(
         return fail(str(exc))
     events = Events(job, "start")
     opts = hook.options
-    env = dict(environ, QCKPT_DIR=job.state_dir)
     new_tmpdir = tmpdir.job_tmpdir(config, {})
     try:
         prepare_task_dir(job, events)
+        env = dict(environ, QCKPT_DIR=job.state_dir)  # the directory found or claimed
         with generations.TaskLock(job.task_dir, opts.timeout):  # a migrating hook may still write
             generation = good_generation(job, events) if job.restarted else None
             if generation is not None and opts.same_cpu:
