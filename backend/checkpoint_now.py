@@ -15,7 +15,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
-from qckpt.hooks import engine_dmtcp, engine_signal, jobinfo, layout, safe
+from qckpt.hooks import engine_dmtcp, errors, jobinfo, layout, safe
 
 from .checkpoint import CheckpointEnv
 from .errors import FieldError, HookFailed, ValidationFailed
@@ -127,7 +127,7 @@ def hook_environment(ge_environment: dict[str, str], owner: str) -> dict[str, st
     owner's own HOME, USER and LOGNAME (as a login of the owner would have them)."""
     environ = {k: ge_environment[k] for k in GRID_ENGINE_VARIABLES if ge_environment.get(k)}
     environ["PATH"] = HOOK_PATH
-    with contextlib.suppress(engine_signal.EngineError):  # DMTCP where the console finds it
+    with contextlib.suppress(errors.EngineError):  # DMTCP where the console finds it
         environ["PATH"] += os.pathsep + engine_dmtcp.find(ge_environment.get("PATH")).bindir
     try:
         home = pwd.getpwnam(owner).pw_dir
@@ -151,7 +151,7 @@ def take(ge: GridEngine, row: JobRow, chosen: Plan) -> dict:
     try:
         raw = safe.read_json(os.path.join(row.task_dir or "", layout.MANIFEST)) or {}
         manifest = layout.check_manifest(raw)
-    except layout.BadManifest:
+    except errors.BadManifest:
         manifest = {}
     if done.returncode != 0:
         last = manifest.get("last_error") or {}

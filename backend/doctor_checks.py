@@ -8,7 +8,7 @@ import os
 import psutil
 
 from qckpt.hooks import engine_dmtcp, jobinfo
-from qckpt.hooks.engine_signal import EngineError
+from qckpt.hooks.errors import EngineError
 
 from . import cpu_setup, hooks_install, host_probe
 from .doctor import Cell, Finding, fail, ok, warn

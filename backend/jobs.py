@@ -11,7 +11,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from xml.etree import ElementTree
 
-from qckpt.hooks import layout, safe, taskdir
+from qckpt.hooks import errors, layout, safe, taskdir
 
 from .checkpoint import CheckpointEnv
 from .envs import EnvStore
@@ -241,7 +241,7 @@ def join_manifest(
         return row
     try:
         manifest = layout.check_manifest(raw)
-    except layout.BadManifest as exc:
+    except errors.BadManifest as exc:
         row.problem = f"bad manifest.json: {exc}"
         return row
     row.manifest = manifest

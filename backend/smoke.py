@@ -8,7 +8,7 @@ import pwd
 import time
 from typing import Callable
 
-from qckpt.hooks import layout, taskdir
+from qckpt.hooks import errors, layout, taskdir
 
 from . import checkpoint_now
 from .envs import EnvStore
@@ -21,6 +21,7 @@ PROGRAM = '''#!/usr/bin/python3
 """qckpt's smoke-test job: counts; USR1 saves the count in $QCKPT_DIR, USR2 saves and exits
 (the signal engine); under DMTCP it is checkpointed whole. --restart reads the count back."""
 import json, os, signal, sys, time
+from qckpt.hooks import errors
 state = os.path.join(os.environ["QCKPT_DIR"], "smoke.json")
 count = json.load(open(state))["count"] if "--restart" in sys.argv else 0
 def save(*_):
@@ -92,7 +93,7 @@ def run(
         raw = layout.read_json(os.path.join(task_dir, layout.MANIFEST)) if task_dir else None
         try:
             return layout.check_manifest(raw or {})
-        except layout.BadManifest:
+        except errors.BadManifest:
             return {}
 
     def running() -> dict | None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 
-from qckpt.hooks.jobinfo import UsageError, parse_size
+from qckpt.hooks.errors import UsageError
+from qckpt.hooks.jobinfo import parse_size
 
 from .checkpoint import CheckpointEnv
 from .errors import FieldError, ValidationFailed

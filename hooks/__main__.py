@@ -32,11 +32,11 @@ def main(argv: list[str] | None = None) -> int:
     if argv[1:2] == ["--version"]:
         print(VERSION)
         return 0
-    from . import jobinfo
+    from . import errors, jobinfo
 
     try:
         cmd = jobinfo.parse_hook_args(argv[1:])
-    except jobinfo.UsageError as exc:
+    except errors.UsageError as exc:
         print(f"qckpt-hook: {exc}\n{USAGE}", file=sys.stderr)
         return 2
     environ = dict(os.environ)
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         if cmd.verb == "version":
             print(VERSION)
             return 0
-    except jobinfo.UsageError as exc:
+    except errors.UsageError as exc:
         print(f"qckpt-hook {cmd.verb}: {exc}", file=sys.stderr)
         return 2
     print(f"qckpt-hook: unknown verb {cmd.verb}\n{USAGE}", file=sys.stderr)

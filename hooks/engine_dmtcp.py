@@ -18,7 +18,7 @@ import subprocess
 import time
 
 from . import layout, safe, taskdir
-from .engine_signal import EngineError
+from .errors import EngineError
 from .events import Events, update_manifest
 from .jobinfo import Job, Options
 

@@ -16,14 +16,11 @@ import time
 from typing import Iterator
 
 from . import layout, safe, taskdir
+from .errors import EngineError
 
 SETTLE = 0.5  # seconds the program's files must stay unchanged to count as written
 POLL = 0.05
 GRACE = 10.0  # seconds between SIGTERM and SIGKILL when a migrating job does not exit
-
-
-class EngineError(Exception):
-    pass
 
 
 def signal_number(name: str) -> int:

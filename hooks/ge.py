@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import subprocess
 
+from .errors import GridEngineFailed
+
 TIMEOUT = 60
-
-
-class GridEngineFailed(Exception):
-    pass
 
 
 def run(args: list[str]) -> str:

@@ -17,10 +17,7 @@ import zlib
 from typing import Any
 
 from . import layout, safe
-
-
-class LockTimeout(Exception):
-    pass
+from .errors import LockTimeout
 
 
 class TaskLock:

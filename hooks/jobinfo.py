@@ -10,6 +10,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from . import layout
+from .errors import UsageError
 from .safe import user_name
 from .spool import read_config  # noqa: F401  (re-exported for the verbs)
 
@@ -18,10 +19,6 @@ ENGINES = ("dmtcp", "signal")
 DEFAULT_KEEP = 2
 DEFAULT_TIMEOUT = 600.0
 DEFAULT_TMPDIR_LIMIT = 10 << 30  # generous: scratch files of gigabytes are common
-
-
-class UsageError(Exception):
-    pass
 
 
 @dataclass

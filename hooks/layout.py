@@ -41,6 +41,7 @@ import time
 from typing import Any
 
 from . import safe
+from .errors import BadManifest
 
 EVENTS_PREFIX = "events-"
 EVENTS_SUFFIX = ".log"
@@ -226,10 +227,6 @@ MANIFEST_SCHEMA = {
     "events_error": _TEXT,
 }  # fmt: skip
 MAX_ITEMS = 10000
-
-
-class BadManifest(ValueError):
-    pass
 
 
 def checked(value: Any, spec: Any, where: str) -> Any:

@@ -18,13 +18,11 @@ import stat
 import unicodedata
 from typing import Any
 
+from .errors import Untrusted
+
 NOFOLLOW = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 JSON_CAP = 1 << 20  # a manifest or meta.json is a few KB; a MiB is already absurd
 TAIL_CAP = 64 << 10  # logs are read from their end, at most this much
-
-
-class Untrusted(OSError):
-    """A name in ckpt_dir is not what it must be (a link, a FIFO, someone else's...)."""
 
 
 def open_regular(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import sys
 
-from . import cpu, engine_signal, generations, jobinfo, layout, taskdir, tmpdir
+from . import cpu, engine_signal, errors, generations, jobinfo, layout, taskdir, tmpdir
 from .events import Events, update_manifest
-from .starter import exec_job, with_option
+from .launch import exec_job, with_option
 
 # Grid Engine: exit 100 puts the job in error state, so an administrator sees it;
 # exit 99 requeues it (for another host).
@@ -160,7 +160,7 @@ def start(
 ) -> int:
     try:
         job = jobinfo.job_from_environment(environ, config)
-    except jobinfo.UsageError as exc:
+    except errors.UsageError as exc:
         return fail(str(exc))
     events = Events(job, "start")
     opts = hook.options
@@ -186,7 +186,7 @@ def start(
                 launch = (*with_option(filename, job_argv, opts.restart_option), env)
             else:
                 launch = (filename, job_argv, env)
-    except (OSError, generations.LockTimeout, engine_signal.EngineError) as exc:
+    except (OSError, errors.LockTimeout, errors.EngineError) as exc:
         return fail(str(exc), events)
     except Exception as exc:  # anything else: still a clear line, never a silent job
         return fail(f"{type(exc).__name__}: {exc}", events)
@@ -229,5 +229,5 @@ def supervise(
                     tmpdir.empty(new_tmpdir)  # what the failed restore was given or made
                 generation = begin_run(job, events, opts, new_tmpdir, generation)
                 launch = engine_dmtcp.prepare(job, events, generation, *original)
-        except (OSError, generations.LockTimeout, engine_signal.EngineError) as exc:
+        except (OSError, errors.LockTimeout, errors.EngineError) as exc:
             return fail(str(exc), events)

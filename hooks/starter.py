@@ -1,9 +1,8 @@
 """qckpt-starter: the queue's starter_method; it runs for every batch job of the queue.
 
 A job that does not use a qckpt checkpoint environment is exec'd exactly as the shepherd
-would have started it itself (daemons/shepherd/builtin_starter.c, start_command). With a
-starter, the shepherd passes [script, args...] (or [-s, args...] for script_from_stdin),
-turns unix_behavior into posix_compliant and tells the real mode in the environment.
+would have started it itself (launch.py); only a checkpointing job loads the rest of the
+hooks (start_checkpointing.py).
 """
 
 from __future__ import annotations
@@ -11,62 +10,11 @@ from __future__ import annotations
 import os
 import sys
 
-try:  # the builtin module: `signal` would import enum, and every job of the queue pays
-    import _signal as signal
-except ImportError:  # pragma: no cover - not CPython
-    import signal  # type: ignore[no-redef]
-
+from .errors import StartError
+from .launch import exec_job, passthrough
 from .spool import read_config
 
 HOOK_NAME = "qckpt-hook"
-
-
-class StartError(Exception):
-    pass
-
-
-def shell_argv0(shell: str, login: bool) -> str:
-    base = os.path.basename(shell)
-    return "-" + base if login else base
-
-
-def passthrough(
-    environ: dict[str, str], config: dict[str, str], args: list[str]
-) -> tuple[str, list[str]]:
-    """(file to exec, argv) the shepherd would have used without a starter. Pure."""
-    shell = environ.get("SGE_STARTER_SHELL_PATH") or config.get("shell_path") or "/bin/sh"
-    mode = (environ.get("SGE_STARTER_SHELL_START_MODE") or "posix_compliant").lower()
-    login = environ.get("SGE_STARTER_USE_LOGIN_SHELL", "false").lower() == "true"
-    binary = config.get("handle_as_binary", "0") == "1"
-    no_shell = config.get("no_shell", "0") == "1"
-    argv0 = shell_argv0(shell, login)
-    if not args:
-        raise StartError("the starter got no job script (it is run by Grid Engine)")
-    script, rest = args[0], list(args[1:])
-    if binary and not no_shell:
-        # Case 1: a binary job runs as `shell -c "command arg arg "` (as Grid Engine joins it).
-        return shell, [argv0, "-c", script + " " + "".join(a + " " for a in rest)]
-    if mode == "script_from_stdin":
-        return shell, [argv0, "-s", *rest]  # stdin is already the script
-    if mode == "posix_compliant" and not binary:
-        return shell, [argv0, script, *rest]
-    if mode == "start_as_command":
-        return shell, [argv0, "-c", script]
-    return script, [script, *rest]  # unix_behavior, raw_exec, binary without a shell
-
-
-def with_option(filename: str, argv: list[str], option: str) -> tuple[str, list[str]]:
-    """The same start with `option` appended to the job's arguments."""
-    if len(argv) == 3 and argv[1] == "-c":
-        return filename, [argv[0], "-c", argv[2].rstrip() + " " + option]
-    return filename, [*argv, option]
-
-
-def exec_job(filename: str, argv: list[str], environ: dict[str, str]) -> None:
-    # Python ignores SIGPIPE and SIGXFSZ; a job must start with them at their defaults.
-    for signum in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT):
-        signal.signal(signum, signal.SIG_DFL)
-    os.execvpe(filename, argv, environ)
 
 
 def maybe_ours(config: dict[str, str]) -> bool:

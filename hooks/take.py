@@ -10,7 +10,7 @@ import contextlib
 import os
 import time
 
-from . import cpu, engine_signal, ge, generations, jobinfo, layout, taskdir, tmpdir
+from . import cpu, engine_signal, errors, ge, generations, jobinfo, layout, taskdir, tmpdir
 from .events import Events, update_manifest
 
 DEFAULT_SIGNALS = {"checkpoint": "USR1", "migrate": "USR2"}
@@ -20,7 +20,7 @@ def job_pid(cmd: jobinfo.HookCommand, config: dict[str, str]) -> int:
     """$job_pid, the fourth argument (or the spool config's ckpt_pid)."""
     raw = cmd.positionals[3] if len(cmd.positionals) > 3 else config.get("ckpt_pid", "")
     if not raw.isdigit() or int(raw) <= 1:
-        raise engine_signal.EngineError("no job pid (expected $job_pid as the fourth argument)")
+        raise errors.EngineError("no job pid (expected $job_pid as the fourth argument)")
     return int(raw)
 
 
@@ -79,7 +79,7 @@ def run(cmd: jobinfo.HookCommand, environ: dict[str, str]) -> int:
             size = summaries[-1]["size"] if summaries else 0
             events.event(cmd.verb, gen=number, size=size, secs=seconds, pruned=len(pruned))
             return 0
-    except (engine_signal.EngineError, generations.LockTimeout, OSError) as exc:
+    except (errors.EngineError, errors.LockTimeout, OSError) as exc:
         events.error(str(exc))
         return 1
 
@@ -114,7 +114,7 @@ def keep_tmpdir(
 def job_pid_or_none(cmd: jobinfo.HookCommand, config: dict[str, str], manifest: dict) -> int | None:
     try:
         return job_pid(cmd, config)
-    except engine_signal.EngineError:
+    except errors.EngineError:
         pid = manifest.get("pid")
         return pid if isinstance(pid, int) and pid > 1 else None
 
@@ -150,7 +150,7 @@ def pin_to_this_cpu(job: jobinfo.Job, flags: set, events: Events) -> None:
             f"{k}={v}" for k, v in wanted.items() if k not in existing or k == cpu.LEVEL_COMPLEX
         )
         events.event("pinned", requests=pinned)
-    except ge.GridEngineFailed as exc:
+    except errors.GridEngineFailed as exc:
         events.error(f"could not pin the restart to this CPU: {exc}")
 
 

@@ -18,10 +18,7 @@ import stat
 import time
 
 from . import layout, safe
-
-
-class Refused(OSError):
-    """ckpt_dir itself cannot be trusted."""
+from .errors import Refused, Untrusted
 
 
 def check_ckpt_dir(ckpt_dir: str) -> None:
@@ -111,7 +108,7 @@ def private_dir(parent: str, name: str) -> str:
         os.mkdir(path, layout.PRIVATE)
     st = os.lstat(path)
     if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid():
-        raise safe.Untrusted(f"{path} is not a directory of ours ({safe.describe(path)})")
+        raise Untrusted(f"{path} is not a directory of ours ({safe.describe(path)})")
     if stat.S_IMODE(st.st_mode) != layout.PRIVATE:
         os.chmod(path, layout.PRIVATE)
     return path

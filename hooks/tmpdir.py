@@ -19,7 +19,7 @@ import os
 import shutil
 import stat
 
-from . import layout, safe
+from . import errors, layout, safe
 
 
 def human(size: int) -> str:
@@ -146,7 +146,7 @@ def reach_old_path(old: str, new: str) -> str | None:
         os.unlink(old)  # our link of an earlier run
         os.symlink(new, old)
         return old
-    raise safe.Untrusted(
+    raise errors.Untrusted(
         f"the job's files were in {old}, and {old} exists"
         f" ({safe.describe(old)}): the restart cannot reach them there"
     )

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from . import engine_dmtcp, engine_signal, generations, layout
 from .events import Events, update_manifest
 from .jobinfo import Job
-from .starter import exec_job
+from .launch import exec_job
 
 POLL = 0.25
 _PEERS = re.compile(r"NUM_PEERS=(\d+)")

@@ -19,7 +19,7 @@ from qckpt.backend.queues import QueueStore, Target
 from qckpt.backend.sandbox import Sandbox
 from qckpt.backend.templates import from_template
 from qckpt.hooks import engine_dmtcp
-from qckpt.hooks.engine_signal import EngineError
+from qckpt.hooks.errors import EngineError
 
 PROGRAMS = Path(__file__).parent.parent / "programs"
 

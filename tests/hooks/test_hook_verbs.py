@@ -12,7 +12,7 @@ import pytest
 
 from qckpt.backend.hooks_install import install, installed_digest
 from qckpt.hooks import engine_dmtcp, jobinfo, layout, start_checkpointing
-from qckpt.hooks.engine_signal import EngineError
+from qckpt.hooks.errors import EngineError
 from tests.hooks.conftest import event_names
 
 

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from qckpt.hooks import jobinfo, layout, tmpdir
+from qckpt.hooks import errors, jobinfo, layout, tmpdir
 from tests.hooks.conftest import event_names, restart_through_starter
 from tests.hooks.test_hook_verbs import checkpoint_args, run_hook
 
@@ -96,7 +96,7 @@ def test_tmpdir_limit_sizes(text, size):
 
 @pytest.mark.parametrize("text", ["ten", "10X", "-1", "", "1.5G"])
 def test_a_bad_tmpdir_limit_names_the_flag(text):
-    with pytest.raises(jobinfo.UsageError, match="--tmpdir-limit must be a size"):
+    with pytest.raises(errors.UsageError, match="--tmpdir-limit must be a size"):
         jobinfo.parse_hook_args(["checkpoint", "--tmpdir-limit", text])
 
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qckpt.backend import events
-from qckpt.hooks import layout, safe
+from qckpt.hooks import errors, layout, safe
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
@@ -58,7 +58,7 @@ def test_any_bytes_as_a_manifest_give_an_object_or_none(tmp_path_factory, data):
 def test_any_json_is_a_checked_manifest_of_plain_text_or_bad(value):
     try:
         checked = layout.check_manifest(value) if isinstance(value, dict) else None
-    except layout.BadManifest as exc:
+    except errors.BadManifest as exc:
         assert str(exc).startswith("manifest")
         return
     if checked is not None:

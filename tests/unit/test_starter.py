@@ -2,7 +2,8 @@
 
 import pytest
 
-from qckpt.hooks.starter import passthrough, qckpt_hook, with_option
+from qckpt.hooks.launch import passthrough, with_option
+from qckpt.hooks.starter import qckpt_hook
 
 
 def env(mode: str, login: bool = False, shell: str = "/bin/bash") -> dict:
