@@ -3,9 +3,8 @@ no newlines that forge a row, no markup), and files read as text with a size cap
 
 from __future__ import annotations
 
+from qckpt.backend.errors import FieldError, ValidationFailed
 from qckpt.hooks.safe import plain
-
-from .errors import FieldError, ValidationFailed
 
 __all__ = ["plain", "read_text"]
 TEXT_CAP = 4 << 20

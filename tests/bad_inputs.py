@@ -1,6 +1,6 @@
 """Bad checkpoint environment inputs: (field to change, bad value, words the rule names)."""
 
-from qckpt.backend.checkpoint import CheckpointEnv
+from qckpt.backend.gridengine.checkpoint import CheckpointEnv
 
 
 def valid_env(name: str = "good") -> CheckpointEnv:

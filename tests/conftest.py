@@ -8,12 +8,12 @@ import uuid
 
 import pytest
 
-from qckpt.backend.envs import EnvStore
 from qckpt.backend.errors import QckptError
-from qckpt.backend.gridengine import GridEngine
-from qckpt.backend.qconf_format import split_list
-from qckpt.backend.queues import QueueStore, Target
-from qckpt.backend.sandbox import Sandbox
+from qckpt.backend.gridengine.envs import EnvStore
+from qckpt.backend.gridengine.formats import split_list
+from qckpt.backend.gridengine.queues import QueueStore, Target
+from qckpt.backend.gridengine.runner import GridEngine
+from qckpt.backend.sandbox.cell import Sandbox
 
 HOSTS = 2  # execution hosts: this machine and one in a network namespace (as dev/test.sh)
 

@@ -13,13 +13,13 @@ from textual.command import Hit, Hits, Provider
 from textual.widgets import ContentSwitcher, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
-from qckpt.backend.cell_info import CellInfo, cell_info
 from qckpt.backend.errors import ChangedOnCell, HookFailed, QckptError, QmasterUnreachable
-from qckpt.backend.gridengine import GridEngine
+from qckpt.backend.gridengine.cell_info import CellInfo, cell_info
+from qckpt.backend.gridengine.runner import GridEngine
 
 from .components.dialogs import ErrorScreen, GotoScreen, HelpScreen
 from .components.environments import EnvironmentsView
-from .config import Settings
+from .settings import Settings
 
 # The first view is composed at start; the others are imported and mounted on first visit,
 # so the first paint waits for none of their widgets (P5).
@@ -209,7 +209,7 @@ class QckptApp(App):
 
     def action_setup(self) -> None:
         """The guided set-up wizard (`:setup`, the palette, or `qckpt setup`)."""
-        from qckpt.backend.setup_steps import Answers
+        from qckpt.backend.setup.steps import Answers
 
         from .components.setup import SetupScreen
 

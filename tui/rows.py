@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from qckpt.backend.checkpoint import COMMAND_FIELDS, CheckpointEnv
+from qckpt.backend.gridengine.checkpoint import COMMAND_FIELDS, CheckpointEnv
 
 from .output import age, human
 
 if TYPE_CHECKING:  # the console's first view needs none of them loaded (P5: first paint)
-    from qckpt.backend.jobs import JobRow
-    from qckpt.backend.queue_states import InstanceState
-    from qckpt.backend.queues import Queue
+    from qckpt.backend.gridengine.queue_states import InstanceState
+    from qckpt.backend.gridengine.queues import Queue
+    from qckpt.backend.jobs.listing import JobRow
 
 ENV_COLUMNS = ("NAME", "INTERFACE", "WHEN", "SIGNAL", "COMMANDS", "CKPT_DIR")
 QUEUE_COLUMNS = ("QUEUE", "HOSTS", "STATE", "SLOTS", "CKPT_LIST", "STARTER", "MIN_CPU",
@@ -34,7 +34,7 @@ def env_cells(env: CheckpointEnv) -> list[str]:
 def queue_rows(queue: Queue, states: dict[str, InstanceState]) -> dict[str, list[str]]:
     """The queue's row and one per queue@host override (inherited values in parentheses).
     STATE: the queue row names each instance in a state (E@host); an override row its own."""
-    from qckpt.backend.queue_states import with_states
+    from qckpt.backend.gridengine.queue_states import with_states
 
     flagged = " ".join(f"{s.states}@{s.host}" for s in with_states(states, queue.name))
     rows = {

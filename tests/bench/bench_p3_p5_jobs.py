@@ -15,9 +15,9 @@ import subprocess
 import sys
 import time
 
-from qckpt.backend.envs import EnvStore
-from qckpt.backend.jobs import EnvCache, WhenCache, list_jobs, parse_qstat_r
-from qckpt.backend.sandbox import Sandbox
+from qckpt.backend.gridengine.envs import EnvStore
+from qckpt.backend.jobs.listing import EnvCache, WhenCache, list_jobs, parse_qstat_r
+from qckpt.backend.sandbox.cell import Sandbox
 from tests.bad_inputs import valid_env
 
 ENV = "bench-p3"

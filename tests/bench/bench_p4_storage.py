@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 
-from qckpt.backend.storage import StorageScanner
+from qckpt.backend.jobs.storage import StorageScanner
 
 
 def make_tree(root: str, count: int) -> None:

@@ -6,7 +6,7 @@ import os
 import statistics
 import tempfile
 
-from qckpt.backend.hooks_install import install
+from qckpt.backend.setup.hooks_install import install
 
 
 def hooks() -> str:

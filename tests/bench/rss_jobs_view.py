@@ -8,7 +8,7 @@ import asyncio
 import psutil
 
 from qckpt.tui.app import QckptApp
-from qckpt.tui.config import Settings
+from qckpt.tui.settings import Settings
 
 
 async def main() -> None:

@@ -11,13 +11,13 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
-from qckpt.backend import events
-from qckpt.backend.envs import EnvStore
-from qckpt.backend.gridengine import GridEngine
-from qckpt.backend.hooks_install import install
-from qckpt.backend.queues import QueueStore, Target
-from qckpt.backend.sandbox import Sandbox
-from qckpt.backend.templates import from_template
+from qckpt.backend.gridengine.envs import EnvStore
+from qckpt.backend.gridengine.queues import QueueStore, Target
+from qckpt.backend.gridengine.runner import GridEngine
+from qckpt.backend.jobs import events
+from qckpt.backend.sandbox.cell import Sandbox
+from qckpt.backend.setup.hooks_install import install
+from qckpt.backend.setup.templates import from_template
 from qckpt.hooks import engine_dmtcp
 from qckpt.hooks.errors import EngineError
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from qckpt.backend.queue_states import instance_states
-from qckpt.backend.queues import Target
+from qckpt.backend.gridengine.queue_states import instance_states
+from qckpt.backend.gridengine.queues import Target
 from tests.bad_inputs import valid_env
 from tests.cell.jobs import submit, wait_until
 

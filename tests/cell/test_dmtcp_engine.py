@@ -14,9 +14,9 @@ import uuid
 
 import pytest
 
-from qckpt.backend import checkpoint_now
-from qckpt.backend.envs import EnvStore
-from qckpt.backend.jobs import list_jobs
+from qckpt.backend.gridengine.envs import EnvStore
+from qckpt.backend.jobs import checkpoint_now
+from qckpt.backend.jobs.listing import list_jobs
 from qckpt.hooks import layout
 from tests.cell.jobs import (
     accounting,

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from qckpt.backend import doctor
-from qckpt.backend.cpu_setup import ensure_complexes, set_host_values
-from qckpt.backend.hooks_install import install
-from qckpt.backend.queues import QueueStore, Target
-from qckpt.backend.templates import from_template
+from qckpt.backend.doctor.diagnose import diagnose
+from qckpt.backend.doctor.findings import Finding
+from qckpt.backend.gridengine.queues import QueueStore, Target
+from qckpt.backend.setup.cpu_complexes import ensure_complexes, set_host_values
+from qckpt.backend.setup.hooks_install import install
+from qckpt.backend.setup.templates import from_template
 from qckpt.hooks import cpu, engine_dmtcp
 from tests.cell.jobs import submit, wait_until
 
@@ -23,12 +24,8 @@ pytestmark = pytest.mark.cell
 QCKPT = str(Path(sys.executable).parent / "qckpt")
 
 
-def about(ge, subject: str, check: str | None = None) -> list[doctor.Finding]:
-    return [
-        f
-        for f in doctor.diagnose(ge)
-        if subject in f.subject and (check is None or f.check == check)
-    ]
+def about(ge, subject: str, check: str | None = None) -> list[Finding]:
+    return [f for f in diagnose(ge) if subject in f.subject and (check is None or f.check == check)]
 
 
 def status(ge, subject: str, check: str) -> str:
@@ -176,10 +173,10 @@ def run_cli(sandbox):
 
 
 def test_an_unreachable_qmaster_is_one_failure(sandbox):
-    from qckpt.backend.gridengine import GridEngine
+    from qckpt.backend.gridengine.runner import GridEngine
 
     ge = GridEngine(env={**sandbox.env(), "SGE_QMASTER_PORT": "1"}, timeout=10)  # no one there
-    findings = doctor.diagnose(ge)
+    findings = diagnose(ge)
     assert [f.check for f in findings] == ["qmaster"] and findings[0].status == "fail"
 
 

@@ -7,8 +7,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qckpt.backend.checkpoint import FIELD_NAMES, INTERFACES, CheckpointEnv
-from qckpt.backend.envs import EnvStore
 from qckpt.backend.errors import (
     AlreadyExists,
     ChangedOnCell,
@@ -17,7 +15,9 @@ from qckpt.backend.errors import (
     StillReferenced,
     ValidationFailed,
 )
-from qckpt.backend.gridengine import GridEngine
+from qckpt.backend.gridengine.checkpoint import FIELD_NAMES, INTERFACES, CheckpointEnv
+from qckpt.backend.gridengine.envs import EnvStore
+from qckpt.backend.gridengine.runner import GridEngine
 from tests.bad_inputs import BAD, valid_env
 from tests.conftest import error_of
 
@@ -113,7 +113,7 @@ def test_delete_removes_the_object(envs, name_for):
 def test_delete_of_an_object_a_queue_uses_gives_grid_engines_reason(
     envs, queues, name_for, test_queue
 ):
-    from qckpt.backend.queues import Target
+    from qckpt.backend.gridengine.queues import Target
 
     env = envs.add(valid_env(name_for()))
     queues.attach(env.name, Target(test_queue))

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from qckpt.backend.cellconfig import export, plan
-from qckpt.backend.cpu_setup import ensure_complexes, set_host_values
-from qckpt.backend.envs import EnvStore
-from qckpt.backend.queues import QueueStore, Target
-from qckpt.backend.sandbox import Sandbox
-from qckpt.backend.templates import from_template
+from qckpt.backend.gridengine.envs import EnvStore
+from qckpt.backend.gridengine.queues import QueueStore, Target
+from qckpt.backend.sandbox.cell import Sandbox
+from qckpt.backend.setup.cpu_complexes import ensure_complexes, set_host_values
+from qckpt.backend.setup.export import export, plan
+from qckpt.backend.setup.templates import from_template
 from qckpt.hooks import cpu
-from qckpt.tui.cli_config import dump
+from qckpt.tui.cli.export import dump
 from tests.bad_inputs import valid_env
 
 pytestmark = pytest.mark.cell

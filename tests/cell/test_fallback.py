@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from qckpt.backend import events as cell_events
+from qckpt.backend.jobs import events as cell_events
 from qckpt.hooks import generations, layout
 from tests.cell.jobs import (
     accounting,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from qckpt.backend.envs import EnvStore
+from qckpt.backend.gridengine.envs import EnvStore
 from tests.cell.jobs import checkpointing_queue, events_of, share_programs, submit, wait_until
 
 pytestmark = pytest.mark.cell

@@ -3,9 +3,9 @@
 import pytest
 
 from qckpt.backend.errors import NotFound, NotManager, ValidationFailed
-from qckpt.backend.gridengine import GridEngine
-from qckpt.backend.qconf_format import split_list
-from qckpt.backend.queues import QueueStore, Target
+from qckpt.backend.gridengine.formats import split_list
+from qckpt.backend.gridengine.queues import QueueStore, Target
+from qckpt.backend.gridengine.runner import GridEngine
 from tests.bad_inputs import valid_env
 from tests.conftest import error_of
 

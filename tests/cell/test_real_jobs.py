@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from qckpt.backend.jobs import list_jobs
+from qckpt.backend.jobs.listing import list_jobs
 from tests.cell.jobs import (
     accounting,
     checkpointing_queue,

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from qckpt.backend.cpu_setup import ensure_complexes, set_host_values
+from qckpt.backend.setup.cpu_complexes import ensure_complexes, set_host_values
 from qckpt.hooks import cpu
 from tests.cell.jobs import (
     checkpointing_queue,

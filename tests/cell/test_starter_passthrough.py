@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from qckpt.backend.hooks_install import install
+from qckpt.backend.setup.hooks_install import install
 from tests.cell.jobs import scratch, share_programs, submit, wait_finished
 
 pytestmark = pytest.mark.cell

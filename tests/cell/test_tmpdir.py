@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from qckpt.backend.jobs import list_jobs
+from qckpt.backend.jobs.listing import list_jobs
 from qckpt.tui.components.jobs import JobsView
 from tests.cell.jobs import (
     accounting,

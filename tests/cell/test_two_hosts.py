@@ -12,10 +12,10 @@ import uuid
 import pytest
 from textual.widgets import DataTable
 
-from qckpt.backend.cpu_setup import ensure_complexes, set_host_values
+from qckpt.backend.setup.cpu_complexes import ensure_complexes, set_host_values
 from qckpt.hooks import cpu, layout
 from qckpt.tui.app import QckptApp
-from qckpt.tui.config import Settings
+from qckpt.tui.settings import Settings
 from tests.cell.jobs import (
     accounting,
     checkpointing_queue,

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from qckpt.backend.envs import EnvStore
 from qckpt.backend.errors import QmasterUnreachable
-from qckpt.backend.gridengine import GridEngine
+from qckpt.backend.gridengine.envs import EnvStore
+from qckpt.backend.gridengine.runner import GridEngine
 from tests.conftest import error_of
 
 pytestmark = pytest.mark.cell
@@ -51,7 +51,7 @@ async def test_the_console_shows_a_banner_while_qmaster_is_down_and_recovers(san
     from textual.widgets import DataTable, Static
 
     from qckpt.tui.app import QckptApp
-    from qckpt.tui.config import Settings
+    from qckpt.tui.settings import Settings
     from tests.console.test_console import settle
 
     app = QckptApp(ge=GridEngine(env=sandbox.env(), timeout=10), settings=Settings(refresh=1))

@@ -10,12 +10,12 @@ from textual.geometry import Region
 from textual.widgets import Checkbox, DataTable, Input, Static
 from textual.worker import WorkerCancelled, WorkerFailed
 
-from qckpt.backend.queue_states import instance_states
-from qckpt.backend.queues import Target
+from qckpt.backend.gridengine.queue_states import instance_states
+from qckpt.backend.gridengine.queues import Target
 from qckpt.tui.app import QckptApp, ViewCommands
 from qckpt.tui.components.dialogs import ConfirmScreen, ErrorScreen, HelpScreen, ValueScreen
 from qckpt.tui.components.env_form import EnvFormScreen
-from qckpt.tui.config import Settings
+from qckpt.tui.settings import Settings
 from tests.bad_inputs import valid_env
 from tests.cell.jobs import submit, wait_until
 

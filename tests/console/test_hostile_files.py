@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Static
 
-from qckpt.backend.envs import EnvStore
-from qckpt.backend.templates import from_template
+from qckpt.backend.gridengine.envs import EnvStore
+from qckpt.backend.setup.templates import from_template
 from qckpt.hooks import layout
 from qckpt.tui.app import QckptApp
-from qckpt.tui.config import Settings
+from qckpt.tui.settings import Settings
 from tests.cell.jobs import submit
 from tests.console.test_console import select_row, settle, shown_text
 

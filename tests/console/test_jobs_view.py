@@ -12,7 +12,7 @@ from textual.widgets import DataTable
 
 from qckpt.tui.app import QckptApp
 from qckpt.tui.components.dialogs import ConfirmScreen, ErrorScreen
-from qckpt.tui.config import Settings
+from qckpt.tui.settings import Settings
 from tests.cell.jobs import (
     checkpointing_queue,
     events_of,

@@ -13,13 +13,13 @@ import pytest
 import yaml
 from textual.widgets import DataTable, RichLog
 
-from qckpt.backend import doctor
-from qckpt.backend.sandbox import Sandbox
-from qckpt.backend.setup_steps import Answers
+from qckpt.backend.doctor.diagnose import diagnose
+from qckpt.backend.sandbox.cell import Sandbox
+from qckpt.backend.setup.steps import Answers
 from qckpt.tui.app import QckptApp
 from qckpt.tui.components.dialogs import ValueScreen
 from qckpt.tui.components.setup import SetupScreen
-from qckpt.tui.config import Settings
+from qckpt.tui.settings import Settings
 from tests.cell.jobs import wait_until
 from tests.console.test_console import SIZE, settle, shown_text
 
@@ -83,7 +83,7 @@ async def test_the_wizard_sets_up_a_fresh_cell_end_to_end(cell):
         assert set(screen.states.values()) == {"done"}, log
         assert f"{cell.host}: ok" in log and f"{cell.extra_hosts(2)[0].name}: ok" in log
         assert "checkpointed, migrated and restarted on" in log
-    problems = [f for f in doctor.diagnose(ge) if f.status == "fail"]
+    problems = [f for f in diagnose(ge) if f.status == "fail"]
     assert problems == []
 
 
@@ -146,7 +146,7 @@ def test_setup_yes_with_a_config_file_runs_every_step(cell, tmp_path):
 def test_cpu_values_by_the_load_sensor_reach_the_scheduler_after_an_execd_restart(cell):
     """cpu_values: sensor sets the global load_sensor; each execd, restarted, reports its own
     x86_64_level (hl:, a load value) instead of a fixed host value."""
-    from qckpt.backend.setup_steps import steps
+    from qckpt.backend.setup.steps import steps
 
     ge = cell.ge()
     answers = answers_for(cell)

@@ -14,17 +14,17 @@ from types import SimpleNamespace
 
 import pytest
 
-from qckpt.backend import jobs as jobs_module
-from qckpt.backend import storage as storage_module
-from qckpt.backend.envs import EnvStore
-from qckpt.backend.hooks_install import install
-from qckpt.backend.queues import QueueStore, Target
-from qckpt.backend.sandbox import Sandbox
-from qckpt.backend.setup_steps import Answers
-from qckpt.backend.templates import from_template
+from qckpt.backend.gridengine.envs import EnvStore
+from qckpt.backend.gridengine.queues import QueueStore, Target
+from qckpt.backend.jobs import listing as jobs_module
+from qckpt.backend.jobs import storage as storage_module
+from qckpt.backend.sandbox.cell import Sandbox
+from qckpt.backend.setup.hooks_install import install
+from qckpt.backend.setup.steps import Answers
+from qckpt.backend.setup.templates import from_template
 from qckpt.hooks import layout
 from qckpt.tui.app import QckptApp
-from qckpt.tui.config import Settings
+from qckpt.tui.settings import Settings
 from tests.cell.jobs import share_programs, submit, wait_until
 from tests.console.test_console import settle
 

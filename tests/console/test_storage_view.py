@@ -9,7 +9,7 @@ from textual.widgets import DataTable
 
 from qckpt.tui.app import QckptApp
 from qckpt.tui.components.dialogs import ConfirmScreen
-from qckpt.tui.config import Settings
+from qckpt.tui.settings import Settings
 from tests.bad_inputs import valid_env
 from tests.cell.jobs import submit
 from tests.console.test_console import SIZE, select_row, settle, shown_text

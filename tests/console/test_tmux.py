@@ -79,7 +79,7 @@ def test_qckpt_exits_non_zero_when_the_console_ends_on_an_error(sandbox, tmp_pat
     status = tmp_path / "status"
     breaks = "app.QckptApp.on_mount = lambda self: 1 / 0; " if crash else ""
     program = (f"from qckpt.tui import app; {breaks}"
-               "from qckpt.tui.cli import main; import sys; sys.exit(main([]))")  # fmt: skip
+               "from qckpt.tui.cli.main import main; import sys; sys.exit(main([]))")  # fmt: skip
     command = f"env {exports} TERM=xterm-256color {sys.executable} -c '{program}'"
     subprocess.run(
         ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "30",

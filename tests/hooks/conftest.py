@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from qckpt.backend import events
-from qckpt.backend.hooks_install import install
+from qckpt.backend.jobs import events
+from qckpt.backend.setup.hooks_install import install
 from qckpt.hooks import layout
 
 PROGRAMS = Path(__file__).parent.parent / "programs"

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from qckpt.backend.hooks_install import install, installed_digest
+from qckpt.backend.setup.hooks_install import install, installed_digest
 from qckpt.hooks import engine_dmtcp, jobinfo, layout, start_checkpointing
 from qckpt.hooks.errors import EngineError
 from tests.hooks.conftest import event_names

@@ -7,9 +7,9 @@ import subprocess
 
 import pytest
 
-from qckpt.backend import storage
 from qckpt.backend.errors import ValidationFailed
-from qckpt.backend.storage import StorageScanner, remove_orphans
+from qckpt.backend.jobs import storage
+from qckpt.backend.jobs.storage import StorageScanner, remove_orphans
 
 
 def make_task(ckpt_dir, name: str, megabytes: int) -> str:

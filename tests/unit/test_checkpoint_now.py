@@ -7,11 +7,11 @@ import pwd
 
 import pytest
 
-from qckpt.backend import checkpoint_now
 from qckpt.backend.errors import ValidationFailed
-from qckpt.backend.gridengine import GridEngine
-from qckpt.backend.jobs import JobRow
-from qckpt.backend.templates import from_template
+from qckpt.backend.gridengine.runner import GridEngine
+from qckpt.backend.jobs import checkpoint_now
+from qckpt.backend.jobs.listing import JobRow
+from qckpt.backend.setup.templates import from_template
 
 
 def row(**changes) -> JobRow:

@@ -3,7 +3,7 @@
 import pytest
 
 from qckpt.backend.errors import ValidationFailed
-from qckpt.backend.templates import from_template
+from qckpt.backend.setup.templates import from_template
 from qckpt.hooks.jobinfo import (
     UsageError,
     job_from_environment,

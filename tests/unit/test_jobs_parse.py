@@ -3,7 +3,7 @@
 import calendar
 from pathlib import Path
 
-from qckpt.backend.jobs import (
+from qckpt.backend.jobs.listing import (
     not_back,
     parse_job_xml,
     parse_qstat_r,
@@ -46,7 +46,7 @@ def test_when_bits():
 
 
 def test_the_same_listing_is_parsed_once_and_a_new_one_again():
-    from qckpt.backend.jobs import WhenCache
+    from qckpt.backend.jobs.listing import WhenCache
 
     text = (DATA / "qstat_r.txt").read_text()
     cache = WhenCache()

@@ -40,7 +40,7 @@ def test_both_programs_say_the_distributions_version():
 
 
 def test_help_exits_zero_for_every_command_and_the_hook():
-    from qckpt.tui.cli import build_parser
+    from qckpt.tui.cli.main import build_parser
 
     parser = build_parser()
     commands = next(a for a in parser._actions if a.dest == "command").choices

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from qckpt.backend.checkpoint import CheckpointEnv
-from qckpt.backend.qconf_format import parse_fields, split_host_values, split_list
-from qckpt.backend.queues import parse_queue
+from qckpt.backend.gridengine.checkpoint import CheckpointEnv
+from qckpt.backend.gridengine.formats import parse_fields, split_host_values, split_list
+from qckpt.backend.gridengine.queues import parse_queue
 
 DATA = Path(__file__).parent.parent / "data"
 

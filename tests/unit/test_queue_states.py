@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qckpt.backend.queue_states import InstanceState, parse_queue_states, with_states
+from qckpt.backend.gridengine.queue_states import InstanceState, parse_queue_states, with_states
 
 DATA = Path(__file__).parent.parent / "data"
 

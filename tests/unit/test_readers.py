@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qckpt.backend import events
+from qckpt.backend.jobs import events
 from qckpt.hooks import errors, layout, safe
 
 json_values = st.recursive(

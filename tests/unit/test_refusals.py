@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from qckpt.backend import setup_file
 from qckpt.backend.errors import ValidationFailed
-from qckpt.backend.queues import check_setting
+from qckpt.backend.gridengine.queues import check_setting
+from qckpt.backend.setup import export_file
 from qckpt.backend.text import read_text
 
 
@@ -41,13 +41,13 @@ def test_a_plain_starter_path_is_accepted(value):
 )
 def test_a_host_value_in_an_apply_file_is_checked_before_qconf(values, field):
     with pytest.raises(ValidationFailed) as info:
-        setup_file.check({"host_values": {"h1": values}})
+        export_file.check({"host_values": {"h1": values}})
     assert [e.field for e in info.value.errors] == [field]
 
 
 def test_an_apply_file_with_keys_of_mixed_types_is_one_refusal():
     with pytest.raises(ValidationFailed) as info:
-        setup_file.check({1: "x", "zz": 2, None: 3})
+        export_file.check({1: "x", "zz": 2, None: 3})
     assert "not a key of a qckpt set-up file" in str(info.value)
 
 

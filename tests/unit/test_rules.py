@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qckpt.backend.checkpoint import FIELD_NAMES, INTERFACES
-from qckpt.backend.rules import PSEUDO_VARIABLES, SIGNAL_NAMES, check_field, validate
+from qckpt.backend.gridengine.checkpoint import FIELD_NAMES, INTERFACES
+from qckpt.backend.gridengine.rules import PSEUDO_VARIABLES, SIGNAL_NAMES, check_field, validate
 from tests.bad_inputs import BAD, valid_env
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qckpt.backend.sandbox_hosts import HostSetupError, hosts_for
+from qckpt.backend.sandbox.hosts import HostSetupError, hosts_for
 
 
 def test_each_host_has_its_own_name_interfaces_and_loopback_30():

@@ -3,7 +3,7 @@
 import pytest
 
 from qckpt.backend.errors import ValidationFailed
-from qckpt.tui.config import load_settings
+from qckpt.tui.settings import load_settings
 
 
 def test_a_missing_file_gives_the_defaults(tmp_path):

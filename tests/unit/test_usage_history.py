@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qckpt.backend import usage_history
+from qckpt.backend.jobs import usage_history
 
 
 def test_a_sample_a_minute_per_dir_and_every_dirs_series(tmp_path):

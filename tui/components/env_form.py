@@ -8,9 +8,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from qckpt.backend.checkpoint import COMMAND_FIELDS, INTERFACES, CheckpointEnv
-from qckpt.backend.rules import PSEUDO_VARIABLES, SIGNAL_NAMES, check_field, validate
-from qckpt.backend.templates import TEMPLATES, from_template
+from qckpt.backend.gridengine.checkpoint import COMMAND_FIELDS, INTERFACES, CheckpointEnv
+from qckpt.backend.gridengine.rules import PSEUDO_VARIABLES, SIGNAL_NAMES, check_field, validate
+from qckpt.backend.setup.templates import TEMPLATES, from_template
 
 HELP = {
     "ckpt_name": "The object's name (sge_types(5) object_name).",

@@ -7,9 +7,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
-from qckpt.backend.checkpoint import CheckpointEnv
-from qckpt.backend.envs import EnvStore
 from qckpt.backend.errors import ChangedOnCell
+from qckpt.backend.gridengine.checkpoint import CheckpointEnv
+from qckpt.backend.gridengine.envs import EnvStore
 
 from ..rows import ENV_COLUMNS, env_cells
 from .dialogs import ConfirmScreen, ValueScreen
@@ -132,7 +132,7 @@ class EnvironmentsView(View):
             return
 
         def check(name: str) -> str | None:
-            from qckpt.backend.rules import check_name
+            from qckpt.backend.gridengine.rules import check_name
 
             error = check_name(name.strip())
             return error.rule if error else ("exists" if name.strip() in self.envs else None)

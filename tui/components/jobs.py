@@ -11,9 +11,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
-from qckpt.backend import checkpoint_now, job_actions
 from qckpt.backend.errors import ValidationFailed
-from qckpt.backend.jobs import EnvCache, JobRow, WhenCache, list_jobs
+from qckpt.backend.jobs import actions, checkpoint_now
+from qckpt.backend.jobs.listing import EnvCache, JobRow, WhenCache, list_jobs
 
 from ..output import SPANS, human, parse_size
 from ..rows import JOB_COLUMNS, job_cells
@@ -160,7 +160,7 @@ class JobsView(View):
 
     @work(thread=True, exclusive=True, group="details", exit_on_error=False)
     def load_details(self, row: JobRow, ckpt_dir: str | None) -> None:
-        logs = job_actions.details(row, ckpt_dir)
+        logs = actions.details(row, ckpt_dir)
         self.app.call_from_thread(self.render_details, row, logs)
 
     def render_details(self, row: JobRow, logs: dict[str, list[str]]) -> None:
@@ -198,7 +198,7 @@ class JobsView(View):
             "resume": "qmod -usj",
             "delete": "qdel",
         }
-        text = f"{command[what]} {job_actions.target(row)}\n{row.name} ({row.owner}), {row.state}"
+        text = f"{command[what]} {actions.target(row)}\n{row.name} ({row.owner}), {row.state}"
         self.app.push_screen(
             ConfirmScreen(f"{verb} job {row.key}?", text, yes=verb),
             lambda yes: yes and self.act(what, row),
@@ -206,7 +206,7 @@ class JobsView(View):
 
     @work(thread=True, group="writes", exit_on_error=False)
     def act(self, what: str, row: JobRow) -> None:
-        message = getattr(job_actions, what)(self.app.ge, row)
+        message = getattr(actions, what)(self.app.ge, row)
         shown = message or f"{what}: {row.key}"
         self.app.call_from_thread(lambda: self.app.notify(shown, markup=False))
         self.app.call_from_thread(self.load)

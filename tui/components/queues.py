@@ -9,10 +9,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
-from qckpt.backend.envs import EnvStore
-from qckpt.backend.qconf_format import split_list
-from qckpt.backend.queue_states import InstanceState, clear_error, instance_states, with_states
-from qckpt.backend.queues import Queue, QueueStore, Target, check_setting
+from qckpt.backend.gridengine.envs import EnvStore
+from qckpt.backend.gridengine.formats import split_list
+from qckpt.backend.gridengine.queue_states import (
+    InstanceState,
+    clear_error,
+    instance_states,
+    with_states,
+)
+from qckpt.backend.gridengine.queues import Queue, QueueStore, Target, check_setting
 
 from ..rows import QUEUE_ATTRS, QUEUE_COLUMNS, queue_rows
 from .dialogs import ConfirmScreen, ValueScreen

@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, RichLog, Static
 
 from qckpt.backend.errors import FieldError, QckptError, ValidationFailed
-from qckpt.backend.setup_steps import Answers, Step, StepFailed, steps
+from qckpt.backend.setup.steps import Answers, Step, StepFailed, steps
 
 from .dialogs import ValueScreen
 from .tables import details_grid

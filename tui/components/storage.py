@@ -11,8 +11,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Label, Sparkline, Static
 
-from qckpt.backend import events, usage_history
-from qckpt.backend.storage import DirUsage, StorageScanner, known_job_ids, overview, remove_orphans
+from qckpt.backend.jobs import events, usage_history
+from qckpt.backend.jobs.storage import (
+    DirUsage,
+    StorageScanner,
+    known_job_ids,
+    overview,
+    remove_orphans,
+)
 
 from ..output import human, parse_size
 from .dialogs import ConfirmScreen

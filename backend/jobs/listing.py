@@ -1,0 +1,308 @@
+"""Checkpointed jobs: Grid Engine's view (one `qstat -u '*' -r`) joined with the hooks'
+manifests in ckpt_dir (generations, sizes, restarts, last error). qstat runs a constant
+number of times per listing, never once per job."""
+
+from __future__ import annotations
+
+import calendar
+import os
+import pwd
+import time
+from dataclasses import asdict, dataclass, field
+from xml.etree import ElementTree
+
+from qckpt.backend.gridengine.checkpoint import CheckpointEnv
+from qckpt.backend.gridengine.envs import EnvStore
+from qckpt.backend.gridengine.runner import GridEngine
+from qckpt.hooks import errors, layout, safe, taskdir
+
+clock = time.time  # what "age" is measured against (screenshots fix it)
+
+
+@dataclass
+class QstatJob:
+    """One line of `qstat -r` (a job, an array task, or a pending range of tasks)."""
+
+    job_id: str
+    name: str
+    owner: str
+    state: str
+    since: str
+    queue: str = ""
+    slots: str = "1"
+    tasks: str = ""
+    env: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.job_id}.{self.tasks}" if self.tasks else self.job_id
+
+
+FULL_NAME = "       Full jobname:"
+CKPT_ENV = "       Checkpoint Env.:"
+
+
+def parse_qstat_r(text: str) -> list[QstatJob]:
+    """Parse `qstat -u '*' -r` text (pure; tested on captured output). A job line has its id
+    right-aligned in the first 7 columns; its detail lines are indented 7 spaces, and only
+    two of them matter here. Plain string tests: 10,000 jobs are 60,000 lines."""
+    jobs: list[QstatJob] = []
+    for line in text.splitlines():
+        if line.startswith("       "):
+            if not jobs:
+                continue
+            if line.startswith(FULL_NAME):
+                jobs[-1].name = line[len(FULL_NAME) :].strip()
+            elif line.startswith(CKPT_ENV):
+                jobs[-1].env = line[len(CKPT_ENV) :].strip()
+            continue
+        parts = line.split()
+        if len(parts) < 7 or not parts[0].isdigit():
+            continue  # the header, its rule, or nothing
+        rest = parts[7:]
+        queue = rest.pop(0) if rest and "@" in rest[0] else ""
+        slots = rest.pop(0) if rest else "1"
+        since = f"{parts[5]} {parts[6]}"
+        jobs.append(
+            QstatJob(parts[0], parts[2], parts[3], parts[4], since, queue, slots, " ".join(rest))
+        )
+    return jobs
+
+
+# JB_checkpoint_attr bits (FACTS.md), in the order Grid Engine writes `when`.
+WHEN_BITS = (("x", 4), ("s", 2), ("m", 1), ("r", 16))
+NEVER = 8
+CHUNK = 500  # job ids per `qstat -j LIST -xml`
+
+
+def when_from_attr(attr: int) -> str:
+    if attr & NEVER:
+        return "n"
+    return "".join(letter for letter, bit in WHEN_BITS if attr & bit)
+
+
+def parse_job_xml(text: str) -> dict[str, tuple[str, int]]:
+    """`qstat -j LIST -xml`: job id -> (its own when, its qsub -c interval in seconds)."""
+    found: dict[str, tuple[str, int]] = {}
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError:
+        return found
+    for element in root.iter():
+        number = element.find("JB_job_number")
+        attr = element.find("JB_checkpoint_attr")
+        if number is None or attr is None or not (attr.text or "").isdigit():
+            continue
+        interval = element.findtext("JB_checkpoint_interval") or "0"
+        found[number.text or ""] = (
+            when_from_attr(int(attr.text)),
+            int(interval) if interval.isdigit() else 0,
+        )
+    return found
+
+
+class WhenCache:
+    """What a view keeps between refreshes. A job's when is copied at submit and never
+    changes: asked once per job. And the last listing: when qstat says exactly what it said
+    last time (the usual case between two refreshes), it is not parsed again."""
+
+    def __init__(self) -> None:
+        self.known: dict[str, tuple[str, int]] = {}
+        self.last_text: str | None = None
+        self.last_jobs: list[QstatJob] = []
+
+    def parsed(self, text: str) -> list[QstatJob]:
+        if text != self.last_text:
+            self.last_text, self.last_jobs = text, parse_qstat_r(text)
+        return self.last_jobs
+
+    def lookup(self, ge: GridEngine, job_ids: list[str]) -> dict[str, tuple[str, int]]:
+        missing = sorted({j for j in job_ids if j not in self.known}, key=int)
+        for start in range(0, len(missing), CHUNK):
+            chunk = missing[start : start + CHUNK]
+            result = ge.qstat("-j", ",".join(chunk), "-xml", check=False)
+            self.known.update(parse_job_xml(result.stdout))
+        return {j: self.known[j] for j in job_ids if j in self.known}
+
+
+class EnvCache:
+    """Checkpoint environments for a live view: they change rarely and cost one qconf each,
+    so they are read again at most every `ttl` seconds (or when forced)."""
+
+    def __init__(self, ttl: float = 60.0) -> None:
+        self.ttl = ttl
+        self.envs: list[CheckpointEnv] | None = None
+        self.read_at = 0.0
+
+    def get(self, ge: GridEngine, force: bool = False) -> list[CheckpointEnv]:
+        if force or self.envs is None or time.monotonic() - self.read_at > self.ttl:
+            self.envs = EnvStore(ge).list()
+            self.read_at = time.monotonic()
+        return self.envs
+
+
+@dataclass
+class JobRow:
+    job_id: str
+    task: str
+    name: str
+    owner: str
+    state: str
+    queue: str
+    env: str
+    when: str
+    interval: int = 0  # qsub -c, seconds (0: the queue's min_cpu_interval)
+    last_checkpoint: str | None = None
+    age_seconds: int | None = None
+    generations: int = 0
+    size: int = 0
+    restarts: int = 0
+    last_error: str | None = None
+    problem: str | None = None  # why the hooks' files of this job cannot be shown
+    task_dir: str | None = None
+    manifest: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.job_id}.{self.task}" if self.task else self.job_id
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data.pop("manifest")
+        return data
+
+
+def task_dir_name(job_id: str, task: str) -> str | None:
+    """JOB.TASK, the hooks' directory of a job's task (JOB.1 for a job without tasks); a
+    pending range of tasks has none yet."""
+    task = task or "1"
+    return f"{job_id}.{task}" if task.isdigit() else None
+
+
+def age(stamp: str | None, now: float) -> int | None:
+    try:
+        return max(0, int(now - calendar.timegm(time.strptime(stamp or "", "%Y-%m-%dT%H:%M:%SZ"))))
+    except ValueError:
+        return None
+
+
+def task_dirs(ckpt_dir: str, cache: dict[str, dict[str, list[str]]]) -> dict[str, list[str]]:
+    """JOB.TASK -> the live task directory names for it in a ckpt_dir (JOB.TASK and any
+    JOB.TASK-xxxxxxxx), listed once per listing of jobs."""
+    if ckpt_dir not in cache:
+        found: dict[str, list[str]] = {}
+        try:
+            names = os.listdir(ckpt_dir)
+        except OSError:
+            names = []
+        for name in names:
+            if layout.is_live_task_dir_name(name):
+                found.setdefault(name.partition("-")[0], []).append(name)
+        cache[ckpt_dir] = found
+    return cache[ckpt_dir]
+
+
+def owner_uid(name: str, cache: dict[str, int | None] = {}) -> int | None:  # noqa: B006
+    if name not in cache:
+        try:
+            cache[name] = pwd.getpwnam(name).pw_uid
+        except KeyError:
+            cache[name] = None
+    return cache[name]
+
+
+def owned_task_dir(ckpt_dir: str, names: list[str], owner: str) -> str | None:
+    """Of the directories named for a task, the job owner's (the hooks' own rule): a
+    directory anyone else made under the job's name is never read as the job's."""
+    uid = owner_uid(owner)
+    return taskdir.choose([f"{ckpt_dir}/{n}" for n in names], uid) if uid is not None else None
+
+
+def join_manifest(
+    row: JobRow,
+    ckpt_dir: str | None,
+    now: float,
+    listed: dict[str, dict[str, list[str]]] | None = None,
+) -> JobRow:
+    """Add what the hooks know (manifest.json) to what Grid Engine knows, from the job
+    owner's own task directory only, checked against the manifest's schema: a bad manifest
+    marks its row (problem), never hides the others."""
+    name = task_dir_name(row.job_id, row.task)
+    if name is None or ckpt_dir is None:
+        return row
+    ckpt_dir = ckpt_dir.rstrip("/")  # no os.path: 10,000 jobs
+    names = task_dirs(ckpt_dir, listed if listed is not None else {}).get(name)
+    row.task_dir = owned_task_dir(ckpt_dir, names, row.owner) if names else None
+    if row.task_dir is None:
+        return row
+    raw = safe.read_json(f"{row.task_dir}/{layout.MANIFEST}")
+    if raw is None:
+        return row
+    try:
+        manifest = layout.check_manifest(raw)
+    except errors.BadManifest as exc:
+        row.problem = f"bad manifest.json: {exc}"
+        return row
+    row.manifest = manifest
+    generations = manifest.get("generations") or []
+    row.generations = len(generations)
+    row.size = sum(g.get("size") or 0 for g in generations if g)
+    row.restarts = len(manifest.get("restarts") or [])
+    error = manifest.get("last_error")
+    row.last_error = not_back(manifest, now) or (error.get("message") if error else None)
+    if generations and generations[-1]:
+        row.last_checkpoint = generations[-1].get("time")
+        row.age_seconds = age(row.last_checkpoint, now)
+    return row
+
+
+STARTING_GRACE = 120  # seconds a DMTCP start or restart may take before the row says so
+
+
+def not_back(manifest: dict, now: float) -> str | None:
+    """A DMTCP start or restart the coordinator has not reported running (the starter
+    records RUNNING once it does): the row's error."""
+    coordinator = manifest.get("coordinator") or {}
+    state = coordinator.get("state")
+    gen = coordinator.get("gen")
+    what = f"the restart from {gen}" if gen else "the start"
+    where = f" on {coordinator.get('host')}" if coordinator.get("host") else ""
+    if state in ("FAILED", "NOT RUNNING"):
+        return f"{what}{where} did not come back: DMTCP reports it {state}"
+    waited = age(manifest.get("started"), now)
+    if state == "STARTING" and waited is not None and waited > STARTING_GRACE:
+        return f"{what}{where} is not running after {waited} s: DMTCP has not reported it"
+    return None
+
+
+def list_jobs(
+    ge: GridEngine,
+    all_jobs: bool = False,
+    envs: list[CheckpointEnv] | None = None,
+    when_cache: WhenCache | None = None,
+) -> list[JobRow]:
+    """Jobs using a checkpoint environment (all jobs with all_jobs), newest data joined.
+
+    Two qstat calls at most: the listing, and `qstat -j` for jobs not seen before."""
+    by_name = {e.name: e for e in (envs if envs is not None else EnvStore(ge).list())}
+    now = clock()
+    rows = []
+    when_cache = when_cache or WhenCache()
+    listed = [j for j in when_cache.parsed(ge.qstat("-u", "*", "-r").stdout) if j.env or all_jobs]
+    own = when_cache.lookup(ge, [j.job_id for j in listed if j.env])
+    dirs: dict[str, dict[str, list[str]]] = {}
+    for job in listed:
+        env = by_name.get(job.env)
+        row = JobRow(
+            job_id=job.job_id,
+            task=job.tasks,
+            name=job.name,
+            owner=job.owner,
+            state=job.state,
+            queue=job.queue,
+            env=job.env,
+            when=own.get(job.job_id, (env.when if env else "", 0))[0],
+            interval=own.get(job.job_id, ("", 0))[1],
+        )
+        rows.append(join_manifest(row, env.ckpt_dir if env and job.env else None, now, dirs))
+    return rows

@@ -1,0 +1,111 @@
+"""`qckpt hooks install DIR`: the hooks as one executable zipapp, plus qckpt-starter.
+
+The zipapp runs under an execution host's system python3 in isolated mode without site
+(-IS): none of qckpt's dependencies are needed there. Both files are replaced atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+
+import qckpt.hooks
+from qckpt.backend.errors import FieldError, ValidationFailed
+
+HOOK = "qckpt-hook"
+STARTER = "qckpt-starter"
+LOADSENSOR = "qckpt-loadsensor"
+DEFAULT_PYTHON = "/usr/bin/python3"
+_MAIN = "import sys\nfrom qckpt.hooks.__main__ import main\nsys.exit(main())\n"
+
+
+def build_zipapp(python: str = DEFAULT_PYTHON) -> bytes:
+    """The zipapp's bytes: a shebang line, then a zip of qckpt/hooks/*.py."""
+    source = Path(qckpt.hooks.__file__).parent
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for info_name, text in (("__main__.py", _MAIN), ("qckpt/__init__.py", "")):
+            archive.writestr(_fixed(info_name), text)
+        for path in sorted(source.glob("*.py")):
+            archive.writestr(_fixed(f"qckpt/hooks/{path.name}"), path.read_text())
+    return f"#!{python} -IS\n".encode() + buffer.getvalue()
+
+
+def _fixed(name: str) -> zipfile.ZipInfo:
+    """Fixed timestamps: the same source always gives the same bytes (and digest)."""
+    info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_STORED  # no inflating on every job start
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def entry_script(hook_path: str, purpose: str, call: str, python: str = DEFAULT_PYTHON) -> bytes:
+    """A plain script (no runpy, unlike a zipapp) importing from the zipapp: Grid Engine
+    runs starter_method and load_sensor by path, without arguments."""
+    module, _, function = call.rpartition(".")
+    return (
+        f"#!{python} -IS\n"
+        f"# {purpose}; written by `qckpt hooks install`.\n"
+        "import sys\n"
+        f"sys.path.insert(0, {hook_path!r})\n"
+        f"from {module} import {function}\n"
+        f"sys.exit({function}(sys.argv))\n"
+    ).encode()
+
+
+def install(directory: str, python: str = DEFAULT_PYTHON) -> dict[str, str]:
+    """Write DIR/qckpt-hook (the zipapp), DIR/qckpt-starter and DIR/qckpt-loadsensor."""
+    if not os.path.isabs(directory):
+        raise ValidationFailed([FieldError("DIR", "must be an absolute path all hosts see")])
+    if not os.path.isabs(python):
+        raise ValidationFailed([FieldError("--python", "must be an absolute path")])
+    os.makedirs(directory, mode=0o755, exist_ok=True)
+    data = build_zipapp(python)
+    hook_path = os.path.join(directory, HOOK)
+    contents = {
+        HOOK: data,
+        # runs for every job of the queue: every millisecond of start-up counts
+        STARTER: entry_script(
+            hook_path, "Grid Engine's starter_method", "qckpt.hooks.starter.main", python
+        ),
+        LOADSENSOR: entry_script(
+            hook_path,
+            "Grid Engine load sensor (CPU complexes)",
+            "qckpt.hooks.cpu.sensor_main",
+            python,
+        ),
+    }
+    written = {}
+    for name in contents:  # the zipapp first: the others import from it
+        target = os.path.join(directory, name)
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(contents[name])
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, 0o755)
+            os.replace(tmp, target)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        written[name] = target
+    written["digest"] = digest(data)
+    return written
+
+
+def installed_digest(directory: str) -> str | None:
+    try:
+        with open(os.path.join(directory, HOOK), "rb") as handle:
+            return digest(handle.read())
+    except OSError:
+        return None
