@@ -114,8 +114,19 @@ def start_coordinator(
     if os.path.lexists(port_file):
         os.unlink(port_file)
     log = os.path.join(tmp, "coordinator.out")
-    args = [dm.coordinator, "--port", "0", "--port-file", port_file, "--ckptdir", images,
-            "--exit-on-last", "--daemon", "--tmpdir", tmp]  # fmt: skip
+    args = [
+        dm.coordinator,
+        "--port",
+        "0",
+        "--port-file",
+        port_file,
+        "--ckptdir",
+        images,
+        "--exit-on-last",
+        "--daemon",
+        "--tmpdir",
+        tmp,
+    ]
     out = safe.open_regular(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, owner=os.geteuid())
     try:
         # its log goes to $TMPDIR/dmtcp-USER@HOST whatever --tmpdir says (4.2): not the job's

@@ -207,25 +207,61 @@ def tree_size(path: str) -> int:
 # of such). Fields not named here are dropped; a field of the wrong type makes the whole
 # manifest bad (the console shows that job's row marked bad, never a traceback).
 _TEXT, _INT, _NUMBER = str, int, (int, float)
-TMPDIR_RECORD = {"path": _TEXT, "size": _INT, "files": _INT, "kept": bool, "reason": _TEXT,
-                 "left_out": _INT}  # fmt: skip
-GENERATION = {"gen": _INT, "time": _TEXT, "host": _TEXT, "size": _INT, "engine": _TEXT,
-              "seconds": _NUMBER, "trigger": _TEXT, "tmpdir": TMPDIR_RECORD}  # fmt: skip
+TMPDIR_RECORD = {
+    "path": _TEXT,
+    "size": _INT,
+    "files": _INT,
+    "kept": bool,
+    "reason": _TEXT,
+    "left_out": _INT,
+}
+GENERATION = {
+    "gen": _INT,
+    "time": _TEXT,
+    "host": _TEXT,
+    "size": _INT,
+    "engine": _TEXT,
+    "seconds": _NUMBER,
+    "trigger": _TEXT,
+    "tmpdir": TMPDIR_RECORD,
+}
 MANIFEST_SCHEMA = {
-    "job": _TEXT, "task": _TEXT, "owner": _TEXT, "env": _TEXT, "engine": _TEXT,
-    "host": _TEXT, "pid": _INT, "state": _TEXT, "started": _TEXT, "updated": _TEXT,
+    "job": _TEXT,
+    "task": _TEXT,
+    "owner": _TEXT,
+    "env": _TEXT,
+    "engine": _TEXT,
+    "host": _TEXT,
+    "pid": _INT,
+    "state": _TEXT,
+    "started": _TEXT,
+    "updated": _TEXT,
     "cpu": {"level": _INT, "flags": [_TEXT]},
-    "coordinator": {"host": _TEXT, "dmtcp": _TEXT, "gen": _TEXT, "state": _TEXT,
-                    "processes": _INT, "time": _TEXT},
+    "coordinator": {
+        "host": _TEXT,
+        "dmtcp": _TEXT,
+        "gen": _TEXT,
+        "state": _TEXT,
+        "processes": _INT,
+        "time": _TEXT,
+    },
     "tmpdir": {"path": _TEXT, "link": _TEXT},
     "generations": [GENERATION],
-    "restarts": [{"time": _TEXT, "host": _TEXT, "gen": _TEXT, "tmpdir_files": _INT,
-                  "running": _TEXT, "failed": _TEXT}],
+    "restarts": [
+        {
+            "time": _TEXT,
+            "host": _TEXT,
+            "gen": _TEXT,
+            "tmpdir_files": _INT,
+            "running": _TEXT,
+            "failed": _TEXT,
+        }
+    ],
     "last_error": {"time": _TEXT, "message": _TEXT},
     "name_taken": {"name": _TEXT, "found": _TEXT, "time": _TEXT},
     "bad_generations": [{"gen": _TEXT, "time": _TEXT, "reason": _TEXT}],
     "events_error": _TEXT,
-}  # fmt: skip
+}
 MAX_ITEMS = 10000
 
 

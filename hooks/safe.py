@@ -124,8 +124,12 @@ def describe(path: str) -> str:
         st = os.lstat(path)
     except OSError:
         return "nothing"
-    kinds = ((stat.S_ISLNK, "symlink"), (stat.S_ISDIR, "directory"), (stat.S_ISREG, "file"),
-             (stat.S_ISFIFO, "FIFO"))  # fmt: skip
+    kinds = (
+        (stat.S_ISLNK, "symlink"),
+        (stat.S_ISDIR, "directory"),
+        (stat.S_ISREG, "file"),
+        (stat.S_ISFIFO, "FIFO"),
+    )
     kind = next((name for test, name in kinds if test(st.st_mode)), "special file")
     return f"{kind} {stat.S_IMODE(st.st_mode):04o} of {user_name(st.st_uid)}"
 

@@ -129,8 +129,14 @@ def begin_run(
     restarts = list(manifest.get("restarts") or [])
     if generation is not None:
         name = os.path.basename(generation)
-        restarts.append({"time": layout.now_iso(), "host": job.host, "gen": name,
-                         "tmpdir_files": done["tmpdir_files"]})  # fmt: skip
+        restarts.append(
+            {
+                "time": layout.now_iso(),
+                "host": job.host,
+                "gen": name,
+                "tmpdir_files": done["tmpdir_files"],
+            }
+        )
     update_manifest(
         job,
         engine=opts.engine,

@@ -34,9 +34,23 @@ _PEERS = re.compile(r"NUM_PEERS=(\d+)")
 # Signals the shepherd may send to the job's process group (suspend's SIGSTOP aside): the
 # starter catches them with a handler that does nothing (an exec resets that to the
 # default, so the job gets them as it would have), and lives on until the job ends.
-PASSED_ON = ("SIGHUP", "SIGINT", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGPIPE", "SIGALRM",
-             "SIGTERM", "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGTSTP", "SIGTTIN",
-             "SIGTTOU")  # fmt: skip
+PASSED_ON = (
+    "SIGHUP",
+    "SIGINT",
+    "SIGQUIT",
+    "SIGUSR1",
+    "SIGUSR2",
+    "SIGPIPE",
+    "SIGALRM",
+    "SIGTERM",
+    "SIGXCPU",
+    "SIGXFSZ",
+    "SIGVTALRM",
+    "SIGPROF",
+    "SIGTSTP",
+    "SIGTTIN",
+    "SIGTTOU",
+)
 
 
 @dataclass

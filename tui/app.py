@@ -19,6 +19,7 @@ from qckpt.backend.gridengine.runner import GridEngine
 
 from .components.dialogs import ErrorScreen, GotoScreen, HelpScreen
 from .components.environments import EnvironmentsView
+from .components.view import View
 from .settings import Settings
 
 # The first view is composed at start; the others are imported and mounted on first visit,
@@ -29,10 +30,20 @@ VIEWS = {
     "jobs": "jobs:JobsView",
     "storage": "storage:StorageView",
 }
-ALIASES = {"environments": "environments", "envs": "environments", "ckpt": "environments",
-           "queues": "queues", "q": "queues", "jobs": "jobs", "j": "jobs",
-           "storage": "storage", "disk": "storage", "du": "storage",
-           "setup": "setup", "wizard": "setup"}  # fmt: skip
+ALIASES = {
+    "environments": "environments",
+    "envs": "environments",
+    "ckpt": "environments",
+    "queues": "queues",
+    "q": "queues",
+    "jobs": "jobs",
+    "j": "jobs",
+    "storage": "storage",
+    "disk": "storage",
+    "du": "storage",
+    "setup": "setup",
+    "wizard": "setup",
+}
 
 
 def view_class(name: str) -> type:
@@ -97,7 +108,7 @@ class QckptApp(App):
         yield Static("qckpt", id="cellbar")
         yield Static("", id="banner")
         with ContentSwitcher(initial="environments", id="views"):
-            yield EnvironmentsView(id="environments")
+            yield EnvironmentsView(self.ge, self.hooks_dir, id="environments")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -119,7 +130,7 @@ class QckptApp(App):
     def refresh_view(self) -> None:
         self.current_view().refresh_data()
 
-    def loaded_ok(self) -> None:
+    def on_view_loaded(self, _message: View.Loaded) -> None:
         """A view loaded: the qmaster answers; schedule the next refresh from now."""
         if self.qmaster_down:
             self.qmaster_down = False
@@ -158,7 +169,10 @@ class QckptApp(App):
 
     # -- every error meets here ------------------------------------------------------
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        self.worker_changed(event)
+        self.worker_changed(event)  # the app's own workers
+
+    def on_view_failed(self, message: View.Failed) -> None:
+        self.worker_changed(message.event)  # a view's workers
 
     def worker_changed(self, event: Worker.StateChanged) -> None:
         if event.state != WorkerState.ERROR:
@@ -185,7 +199,7 @@ class QckptApp(App):
     async def switch_view(self, name: str) -> None:
         switcher = self.query_one("#views", ContentSwitcher)
         if not switcher.query_children(f"#{name}"):
-            await switcher.mount(view_class(name)(id=name))
+            await switcher.mount(view_class(name)(self.ge, self.hooks_dir, id=name))
         switcher.current = name
         self.current_view().query_one("DataTable").focus()
         self.current_view().refresh_data(force=True)
@@ -214,8 +228,10 @@ class QckptApp(App):
         from .components.setup import SetupScreen
 
         given = self.setup_answers
+        answers = given if isinstance(given, Answers) else Answers.defaults(self.ge)
         self.push_screen(
-            SetupScreen(given if isinstance(given, Answers) else Answers.defaults(self.ge))
+            SetupScreen(self.ge, answers),
+            lambda _closed: self.current_view().refresh_data(force=True),  # what it changed
         )
 
     def action_filter(self) -> None:

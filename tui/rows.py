@@ -14,11 +14,31 @@ if TYPE_CHECKING:  # the console's first view needs none of them loaded (P5: fir
     from qckpt.backend.jobs.listing import JobRow
 
 ENV_COLUMNS = ("NAME", "INTERFACE", "WHEN", "SIGNAL", "COMMANDS", "CKPT_DIR")
-QUEUE_COLUMNS = ("QUEUE", "HOSTS", "STATE", "SLOTS", "CKPT_LIST", "STARTER", "MIN_CPU",
-                 "SUSPEND_THR")  # fmt: skip
+QUEUE_COLUMNS = (
+    "QUEUE",
+    "HOSTS",
+    "STATE",
+    "SLOTS",
+    "CKPT_LIST",
+    "STARTER",
+    "MIN_CPU",
+    "SUSPEND_THR",
+)
 QUEUE_ATTRS = ("slots", "ckpt_list", "starter_method", "min_cpu_interval", "suspend_thresholds")
-JOB_COLUMNS = ("JOB", "NAME", "OWNER", "STATE", "QUEUE", "ENV", "WHEN", "LAST", "GENS", "SIZE",
-               "RESTARTS", "LAST ERROR")  # fmt: skip
+JOB_COLUMNS = (
+    "JOB",
+    "NAME",
+    "OWNER",
+    "STATE",
+    "QUEUE",
+    "ENV",
+    "WHEN",
+    "LAST",
+    "GENS",
+    "SIZE",
+    "RESTARTS",
+    "LAST ERROR",
+)
 
 
 def commands_set(env: CheckpointEnv) -> str:
@@ -52,6 +72,17 @@ def queue_rows(queue: Queue, states: dict[str, InstanceState]) -> dict[str, list
 
 
 def job_cells(row: JobRow, error_width: int = 40) -> list[str]:
-    return [row.key, row.name, row.owner, row.state, row.queue or "-", row.env or "-",
-            row.when or "-", age(row.age_seconds), str(row.generations), human(row.size),
-            str(row.restarts), (row.problem or row.last_error or "")[:error_width]]  # fmt: skip
+    return [
+        row.key,
+        row.name,
+        row.owner,
+        row.state,
+        row.queue or "-",
+        row.env or "-",
+        row.when or "-",
+        age(row.age_seconds),
+        str(row.generations),
+        human(row.size),
+        str(row.restarts),
+        (row.problem or row.last_error or "")[:error_width],
+    ]

@@ -1,8 +1,9 @@
 """Queue instance states (E error, d disabled, u unknown, a alarm, ...) with Grid Engine's
 reasons: one `qstat -f -explain E -xml` per listing, jobs left out.
 
-A starter_method missing on a host puts the instance in E state (FACTS.md); `qmod -c`
-clears it once the cause is fixed.
+A starter_method missing on a host fails the start of a job there and puts the queue
+instance in E state (qstat -explain E gives the reason); it stays so until `qmod -c`
+clears it, once the cause is fixed.
 """
 
 from __future__ import annotations
@@ -15,10 +16,18 @@ from qckpt.backend.gridengine.runner import GridEngine
 # qstat -f lists each instance's jobs too; a user that cannot exist keeps them out.
 NO_JOBS_USER = "qckpt-no-such-user"
 MEANINGS = {
-    "E": "error", "d": "disabled", "u": "unknown (execd not reporting)", "a": "load alarm",
-    "A": "suspend threshold alarm", "s": "suspended", "S": "subordinate", "C": "calendar suspended",
-    "D": "calendar disabled", "c": "configuration ambiguous", "o": "orphaned",
-}  # fmt: skip
+    "E": "error",
+    "d": "disabled",
+    "u": "unknown (execd not reporting)",
+    "a": "load alarm",
+    "A": "suspend threshold alarm",
+    "s": "suspended",
+    "S": "subordinate",
+    "C": "calendar suspended",
+    "D": "calendar disabled",
+    "c": "configuration ambiguous",
+    "o": "orphaned",
+}
 
 
 @dataclass

@@ -25,7 +25,8 @@ from qckpt.backend.errors import (
 CELL_VARIABLES = ("SGE_ROOT", "SGE_CELL", "SGE_QMASTER_PORT", "SGE_EXECD_PORT")
 DEFAULT_TIMEOUT = 30.0
 
-# Fragments of Grid Engine's own messages, most specific first (FACTS.md).
+# Fragments of Grid Engine's own messages (qconf, qstat and qmod print them on stderr or,
+# for some refusals, stdout, with exit status 1), most specific first.
 _CLASSIFY: tuple[tuple[str, type[GridEngineError]], ...] = (
     ("must be manager", NotManager),
     ("must be operator", NotManager),

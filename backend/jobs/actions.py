@@ -19,9 +19,14 @@ def target(row: JobRow) -> str:
 def migrate(ge: GridEngine, row: JobRow) -> str:
     if "x" not in row.when:
         raise ValidationFailed(
-            [FieldError("when", f"{row.env or 'no environment'} has when {row.when or '-'}"
-                        " without x: qmod -sj would only suspend the job, not migrate it")]
-        )  # fmt: skip
+            [
+                FieldError(
+                    "when",
+                    f"{row.env or 'no environment'} has when {row.when or '-'}"
+                    " without x: qmod -sj would only suspend the job, not migrate it",
+                )
+            ]
+        )
     return ge.run(["qmod", "-sj", target(row)]).message
 
 

@@ -51,9 +51,14 @@ def parse_line(line: str) -> Event | None:
         return None
     extra = {k: v for k, v in values.items() if k not in core}
     return Event(
-        words[0], values["job"], values["host"], values["user"], values["event"], extra,
+        words[0],
+        values["job"],
+        values["host"],
+        values["user"],
+        values["event"],
+        extra,
         " ".join(words),
-    )  # fmt: skip
+    )
 
 
 def events_files(ckpt_dir: str) -> list[tuple[str, str]]:

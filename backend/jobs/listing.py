@@ -69,7 +69,8 @@ def parse_qstat_r(text: str) -> list[QstatJob]:
     return jobs
 
 
-# JB_checkpoint_attr bits (FACTS.md), in the order Grid Engine writes `when`.
+# `qstat -j -xml`'s JB_checkpoint_attr is a bitmask of the job's `when` (-c): m=1 s=2 x=4
+# n=8 r=16 (libs/sgeobj/sge_ckpt.h); the letters in the order Grid Engine writes `when`.
 WHEN_BITS = (("x", 4), ("s", 2), ("m", 1), ("r", 16))
 NEVER = 8
 CHUNK = 500  # job ids per `qstat -j LIST -xml`

@@ -99,8 +99,11 @@ class DuRun:
 def start_du(args: list[str], depth: int) -> DuRun | None:
     out = tempfile.TemporaryFile()  # noqa: SIM115 (DuRun.lines closes it)
     try:
-        proc = subprocess.Popen(["du", "-B1", f"--max-depth={depth}", "--", *args],
-                                stdout=out, stderr=subprocess.DEVNULL)  # fmt: skip
+        proc = subprocess.Popen(
+            ["du", "-B1", f"--max-depth={depth}", "--", *args],
+            stdout=out,
+            stderr=subprocess.DEVNULL,
+        )
     except OSError:
         out.close()
         return None
@@ -131,9 +134,12 @@ def du_tasks(
 
 
 def measure(
-    ckpt_dir: str, paths: list[str], whole: bool, chunk: int = 1000,
+    ckpt_dir: str,
+    paths: list[str],
+    whole: bool,
+    chunk: int = 1000,
     started: DuRun | None = None,
-) -> dict[str, Measured]:  # fmt: skip
+) -> dict[str, Measured]:
     """Sizes and generation counts of task dirs: du over the whole ckpt_dir when most are
     new (a first scan; `started` early), else du over just these; a Python walk where du is
     missing."""

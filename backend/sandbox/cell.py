@@ -222,7 +222,8 @@ class Sandbox:
         return True
 
     def _main_execd(self) -> int | None:
-        """This machine's own execd (its spool directory may say localhost: FACTS.md)."""
+        """This machine's own execd: the one not on an extra host (Grid Engine names its
+        spool directory `localhost` when this machine's name resolves to 127.0.0.1)."""
         extra = {h.name for h in self.extra_hosts(hosts.MAX_HOSTS)}
         return next((pid for name, pid in self.execds().items() if name not in extra), None)
 
@@ -276,10 +277,17 @@ class Sandbox:
         except KeyError:
             log(f"creating job user {self.user}")
             subprocess.run(
-                ["useradd", "--create-home", "--shell", "/bin/bash", "-K", "UID_MIN=1000",
-                 self.user],
+                [
+                    "useradd",
+                    "--create-home",
+                    "--shell",
+                    "/bin/bash",
+                    "-K",
+                    "UID_MIN=1000",
+                    self.user,
+                ],
                 check=True,
-            )  # fmt: skip
+            )
             entry = pwd.getpwnam(self.user)
         if entry.pw_uid < 1000:
             raise SandboxError(
@@ -338,7 +346,10 @@ class Sandbox:
             same = socket.gethostbyname(host) == socket.gethostbyname("localhost")
         except OSError:
             same = False
-        if same:  # FACTS.md: both on 127.0.0.1 -> clients refused without this alias
+        # Both on 127.0.0.1: without the alias qmaster refuses every client with "access
+        # denied (client IP resolved to host name "localhost". This is not identical to
+        # clients host name ...)".
+        if same:
             self._write_admin_file(os.path.join(self.common, "host_aliases"), f"{host} localhost\n")
 
     def _configure(self, log) -> None:

@@ -50,9 +50,23 @@ def load_demo(sandbox: Sandbox, log=print) -> None:
     jobs = [("demo-long-1", []), ("demo-long-2", []), ("demo-held", ["-h"])]
     for name, extra in jobs:
         ge.run(
-            ["qsub", "-b", "y", "-N", name, "-ckpt", DEMO_ENV, "-o", "/dev/null", "-j", "y",
-             *extra, "/bin/sleep", "3600"],
+            [
+                "qsub",
+                "-b",
+                "y",
+                "-N",
+                name,
+                "-ckpt",
+                DEMO_ENV,
+                "-o",
+                "/dev/null",
+                "-j",
+                "y",
+                *extra,
+                "/bin/sleep",
+                "3600",
+            ],
             user=sandbox.user,
             cwd=home,
-        )  # fmt: skip
+        )
     log(f"submitted {len(jobs)} demo jobs as {sandbox.user}")

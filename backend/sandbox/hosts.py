@@ -109,8 +109,19 @@ def create(host: ExtraHost, qmaster_host: str) -> None:
         for key in ("all", far_if):
             ip("sysctl", "-qw", f"net.ipv4.conf.{key}.route_localnet=1", netns=host.netns)
         ip("ip", "route", "replace", far, "dev", near_if, "table", "local", "src", near)
-        ip("ip", "route", "replace", near, "dev", far_if, "table", "local", "src", far,
-           netns=host.netns)  # fmt: skip
+        ip(
+            "ip",
+            "route",
+            "replace",
+            near,
+            "dev",
+            far_if,
+            "table",
+            "local",
+            "src",
+            far,
+            netns=host.netns,
+        )
     folder = os.path.join(NETNS_ETC, host.netns)
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "hosts"), "w") as handle:
@@ -151,5 +162,16 @@ def remove(host: ExtraHost) -> None:
 
 def in_host(host: ExtraHost, argv: list[str]) -> list[str]:
     """A command run on the host (its network and host name), e.g. to check what it sees."""
-    return ["ip", "netns", "exec", host.netns, "unshare", "--uts", "sh", "-c",
-            'hostname "$0" && exec "$@"', host.name, *argv]  # fmt: skip
+    return [
+        "ip",
+        "netns",
+        "exec",
+        host.netns,
+        "unshare",
+        "--uts",
+        "sh",
+        "-c",
+        'hostname "$0" && exec "$@"',
+        host.name,
+        *argv,
+    ]

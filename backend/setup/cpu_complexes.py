@@ -4,8 +4,9 @@ Grid Engine schedules where `requested RELOP offered` holds, so x86_64_level is 
 asking for level 4 runs only where the host offers 4 or more (seen on two hosts: with `>=`,
 which qckpt once used, a level-3 host took it).
 
-qconf -Mc replaces the whole complex list (FACTS.md), so it is read, extended and written
-back. Host values come from the hooks' load sensor or are set here per host.
+qconf -Mc replaces the whole complex list (a complex missing from the file is deleted), so
+it is read, extended and written back. Host values come from the hooks' load sensor or
+are set here per host.
 """
 
 from __future__ import annotations

@@ -184,8 +184,9 @@ def _same(attr: str, old: str, new: str) -> bool:
 def _set_all(store: QueueStore, steps: list[tuple[Target, str, str]]) -> None:
     for target, attr, value in steps:
         if attr == "ckpt_list":
-            store.ge.qconf("-rattr", "queue", "ckpt_list", " ".join(split_list(value)) or "NONE",
-                           str(target))  # fmt: skip
+            store.ge.qconf(
+                "-rattr", "queue", "ckpt_list", " ".join(split_list(value)) or "NONE", str(target)
+            )
         else:
             store.set(target, {attr: value})
 

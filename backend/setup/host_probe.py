@@ -50,8 +50,23 @@ def probe_hosts(
     outs = {host: output_path(ckpt_dir, host) for host in hosts}
     uid = pwd.getpwnam(user).pw_uid
     for host, out in outs.items():
-        argv = ["qsub", "-terse", "-l", f"h={host}", "-b", "y", "-j", "y", "-o", out,
-                "-N", "qckpt-probe", hook, "probe", ckpt_dir]  # fmt: skip
+        argv = [
+            "qsub",
+            "-terse",
+            "-l",
+            f"h={host}",
+            "-b",
+            "y",
+            "-j",
+            "y",
+            "-o",
+            out,
+            "-N",
+            "qckpt-probe",
+            hook,
+            "probe",
+            ckpt_dir,
+        ]
         jobs[host] = ge.run(argv, user=user, cwd="/tmp").stdout.strip().split(".")[0]
     deadline = time.monotonic() + TIMEOUT
     while len(reports) < len(jobs) and time.monotonic() < deadline:
@@ -83,8 +98,14 @@ def collect(ge: GridEngine, host: str, job: str, out: str, uid: int) -> HostRepo
                 host, False, f"probe job {job} ended without a report: qacct -j {job}"
             )
         status = result.stdout
-        reason = next((REASON.sub("", ln.split(":", 1)[1].strip()) for ln in status.splitlines()
-                       if ln.startswith("error reason")), None)  # fmt: skip
+        reason = next(
+            (
+                REASON.sub("", ln.split(":", 1)[1].strip())
+                for ln in status.splitlines()
+                if ln.startswith("error reason")
+            ),
+            None,
+        )
         if reason is None:
             return None  # pending or running still
         ge.run(["qdel", job], check=False)
@@ -92,9 +113,13 @@ def collect(ge: GridEngine, host: str, job: str, out: str, uid: int) -> HostRepo
     os.unlink(out)
     data = {k: v if isinstance(v, (dict, type(None))) else safe.plain(v) for k, v in data.items()}
     report = HostReport(
-        host, data.get("ckpt_dir") == "ok", cpu=data.get("cpu") or {},
-        dmtcp=data.get("dmtcp"), python=data.get("python", ""), hook=data.get("hook"),
-    )  # fmt: skip
+        host,
+        data.get("ckpt_dir") == "ok",
+        cpu=data.get("cpu") or {},
+        dmtcp=data.get("dmtcp"),
+        python=data.get("python", ""),
+        hook=data.get("hook"),
+    )
     if not report.ok:
         report.problem = f"ckpt_dir {data.get('ckpt_dir')} on {host}"
     return report

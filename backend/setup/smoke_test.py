@@ -74,15 +74,35 @@ def wait_for(check: Callable[[], object], seconds: float, what: str) -> object:
 
 
 def run(
-    ge: GridEngine, hooks_dir: str, env_name: str, queue: str, user: str,
+    ge: GridEngine,
+    hooks_dir: str,
+    env_name: str,
+    queue: str,
+    user: str,
     progress: Callable[[str], None],
-) -> str:  # fmt: skip
+) -> str:
     env = next((e for e in EnvStore(ge).list() if e.name == env_name), None)
     if env is None:
         raise SmokeFailed(f"smoke test: no environment {env_name} (run its step first)")
     program = write_program(hooks_dir)
-    argv = ["qsub", "-terse", "-ckpt", env_name, "-q", queue, "-b", "y", "-j", "y",
-            "-o", "/dev/null", "-N", NAME, program, "600"]  # fmt: skip
+    argv = [
+        "qsub",
+        "-terse",
+        "-ckpt",
+        env_name,
+        "-q",
+        queue,
+        "-b",
+        "y",
+        "-j",
+        "y",
+        "-o",
+        "/dev/null",
+        "-N",
+        NAME,
+        program,
+        "600",
+    ]
     job = ge.run(argv, user=user, cwd="/tmp").stdout.strip()
     uid = pwd.getpwnam(user).pw_uid
 
@@ -104,8 +124,12 @@ def run(
         started = wait_for(running, 90, "start")
         progress(f"job {job} runs on {started.get('host')}")
         row = wait_for(
-            lambda: next((r for r in list_jobs(ge, envs=[env]) if r.job_id == job and "r" in
-                          r.state), None), 30, "running job in qstat")  # fmt: skip
+            lambda: next(
+                (r for r in list_jobs(ge, envs=[env]) if r.job_id == job and "r" in r.state), None
+            ),
+            30,
+            "running job in qstat",
+        )
         try:
             chosen = checkpoint_now.plan(ge, row, env)
             newest = checkpoint_now.take(ge, row, chosen)

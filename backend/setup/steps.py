@@ -48,9 +48,10 @@ class Answers:
         root = env.get("SGE_ROOT", "/var/lib/gridengine")
         user = env.get("QCKPT_SANDBOX_USER") or env.get("SUDO_USER") or ""
         return cls(
-            hooks_dir=os.path.join(root, "qckpt"), ckpt_dir=os.path.join(root, "ckpt"),
+            hooks_dir=os.path.join(root, "qckpt"),
+            ckpt_dir=os.path.join(root, "ckpt"),
             job_user=user,
-        )  # fmt: skip
+        )
 
     @classmethod
     def from_dict(cls, data: object, ge: GridEngine) -> Answers:
@@ -138,8 +139,11 @@ def steps(ge: GridEngine, answers: Answers) -> list[Step]:
 
 def hooks_step(a: Answers) -> Step:
     files = [os.path.join(a.hooks_dir, name) for name in (HOOK, STARTER, LOADSENSOR)]
-    shows = [f"qckpt hooks install {a.hooks_dir}", *[f"  writes {f}" for f in files],
-             "  (a directory every execution host sees, at the same path)"]  # fmt: skip
+    shows = [
+        f"qckpt hooks install {a.hooks_dir}",
+        *[f"  writes {f}" for f in files],
+        "  (a directory every execution host sees, at the same path)",
+    ]
 
     def run(progress: Progress) -> str:
         written = install(a.hooks_dir)
@@ -149,10 +153,13 @@ def hooks_step(a: Answers) -> Step:
 
 
 def ckpt_dir_step(ge: GridEngine, a: Answers, probed: dict) -> Step:
-    shows = [f"mkdir -p {a.ckpt_dir}", f"chmod 1777 {a.ckpt_dir}   (sticky: each job owner "
-             "writes only its own directory)", f"as {a.job_user}, one job per execution host "
-             f"of {', '.join(a.queues)}:", f"  qsub -l h=HOST -b y {a.hooks_dir}/{HOOK} probe "
-             f"{a.ckpt_dir}   (writes there, reports CPU and DMTCP)"]  # fmt: skip
+    shows = [
+        f"mkdir -p {a.ckpt_dir}",
+        f"chmod 1777 {a.ckpt_dir}   (sticky: each job owner writes only its own directory)",
+        f"as {a.job_user}, one job per execution host of {', '.join(a.queues)}:",
+        f"  qsub -l h=HOST -b y {a.hooks_dir}/{HOOK} probe "
+        f"{a.ckpt_dir}   (writes there, reports CPU and DMTCP)",
+    ]
 
     def run(progress: Progress) -> str:
         os.makedirs(a.ckpt_dir, exist_ok=True)
@@ -215,10 +222,12 @@ def cpu_step(ge: GridEngine, a: Answers, probed: dict) -> Step:
 
 def sensor_step(ge: GridEngine, a: Answers) -> Step:
     sensor = os.path.join(a.hooks_dir, LOADSENSOR)
-    shows = ["qconf -Mc   (adds x86_64_level INT <= and the cpuflag_* BOOL complexes)",
-             f"qconf -mconf global: load_sensor {sensor}",
-             "  (every execd reports its own CPU; an execd reads a new load_sensor only when "
-             "it starts: restart sge_execd on each host)"]  # fmt: skip
+    shows = [
+        "qconf -Mc   (adds x86_64_level INT <= and the cpuflag_* BOOL complexes)",
+        f"qconf -mconf global: load_sensor {sensor}",
+        "  (every execd reports its own CPU; an execd reads a new load_sensor only when "
+        "it starts: restart sge_execd on each host)",
+    ]
 
     def run(progress: Progress) -> str:
         added = cpu_complexes.ensure_complexes(ge)
@@ -231,10 +240,12 @@ def sensor_step(ge: GridEngine, a: Answers) -> Step:
 
 
 def host_values_step(ge: GridEngine, a: Answers, probed: dict) -> Step:
-    shows = ["qconf -Mc   (adds x86_64_level INT <= and the cpuflag_* BOOL complexes)",
-             "qconf -mattr exechost complex_values x86_64_level=N,cpuflag_...=TRUE HOST",
-             "  (each host's values as its probe job measured them; the load sensor "
-             f"{a.hooks_dir}/{LOADSENSOR} is the alternative)"]  # fmt: skip
+    shows = [
+        "qconf -Mc   (adds x86_64_level INT <= and the cpuflag_* BOOL complexes)",
+        "qconf -mattr exechost complex_values x86_64_level=N,cpuflag_...=TRUE HOST",
+        "  (each host's values as its probe job measured them; the load sensor "
+        f"{a.hooks_dir}/{LOADSENSOR} is the alternative)",
+    ]
 
     def run(progress: Progress) -> str:
         added = cpu_complexes.ensure_complexes(ge)
@@ -256,12 +267,15 @@ def host_values_step(ge: GridEngine, a: Answers, probed: dict) -> Step:
 
 def queues_step(ge: GridEngine, a: Answers) -> Step:
     starter = os.path.join(a.hooks_dir, STARTER)
-    shows = [f"qckpt queue attach {e} {q} --starter {starter}"
-             for q in a.queues for e in a.env_names()]  # fmt: skip
+    shows = [
+        f"qckpt queue attach {e} {q} --starter {starter}" for q in a.queues for e in a.env_names()
+    ]
     if a.load_threshold:
-        shows += [f"qckpt queue set {q} --suspend-thresholds {a.load_threshold}   (above it "
-                  "Grid Engine suspends the job; with when x that migrates it)"
-                  for q in a.queues]  # fmt: skip
+        shows += [
+            f"qckpt queue set {q} --suspend-thresholds {a.load_threshold}   (above it "
+            "Grid Engine suspends the job; with when x that migrates it)"
+            for q in a.queues
+        ]
 
     def run(progress: Progress) -> str:
         store = QueueStore(ge)
@@ -278,8 +292,10 @@ def queues_step(ge: GridEngine, a: Answers) -> Step:
 
 
 def submit_hosts_step(ge: GridEngine, a: Answers) -> Step:
-    shows = ["qconf -as HOST   for each execution host that is neither admin nor submit host",
-             "  (the migrate hook of a same-CPU job runs qstat and qalter there)"]  # fmt: skip
+    shows = [
+        "qconf -as HOST   for each execution host that is neither admin nor submit host",
+        "  (the migrate hook of a same-CPU job runs qstat and qalter there)",
+    ]
 
     def run(progress: Progress) -> str:
         listed = admin_or_submit_hosts(ge)

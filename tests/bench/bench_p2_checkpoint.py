@@ -105,8 +105,10 @@ def main() -> None:
                 if done.returncode != 0:
                     with open(os.path.join(task_dir, layout.HOOK_LOG)) as handle:
                         log = handle.read()[-1500:]
-                    raise SystemExit(f"P2: {args[0]} failed ({done.returncode}): "
-                                     f"{done.stderr[-800:]}\nhook.log:\n{log}")  # fmt: skip
+                    raise SystemExit(
+                        f"P2: {args[0]} failed ({done.returncode}): "
+                        f"{done.stderr[-800:]}\nhook.log:\n{log}"
+                    )
         if os.environ.get("P2_TRACE"):
             subprocess.run(["strace", "-f", "-tt", "-o", "/tmp/p2.trace", *hook_args], env=env)
         with open(os.path.join(task_dir, layout.HOOK_LOG)) as handle:

@@ -112,9 +112,12 @@ def main() -> None:
         print(f"P5 first paint: minimal app {minimal:.3f} s, qckpt {ours:.3f} s", end=" ")
         print(f"({ratio:.2f}x, goal <= 1.5x)")
         rss = subprocess.run(
-            [sys.executable, "-m", "tests.bench.rss_jobs_view"], capture_output=True, text=True,
-            env=env, timeout=600,
-        ).stdout.strip()  # fmt: skip
+            [sys.executable, "-m", "tests.bench.rss_jobs_view"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+        ).stdout.strip()
         print(f"P5 resident memory with the Jobs view at {rows} jobs: {rss} (goal <= 150 MB)")
     finally:
         if not keep:

@@ -55,8 +55,11 @@ def main() -> None:
         scanner.scan(root)
         rescan = timed(lambda: scanner.scan(root))
         used = scanner.scan(root).used
-        du_bytes = int(subprocess.run(["du", "-s", "-B1", root], capture_output=True, text=True)
-                       .stdout.split()[0])  # fmt: skip
+        du_bytes = int(
+            subprocess.run(
+                ["du", "-s", "-B1", root], capture_output=True, text=True
+            ).stdout.split()[0]
+        )
         print(f"P4 {count} job directories; scanner total {used} B, du {du_bytes} B (du adds dirs)")
         print(f"P4 du -s:          {du * 1000:.0f} ms")
         print(f"P4 first scan:     {first * 1000:.0f} ms  ({first / du:.2f}x du, goal <= 1.5x)")

@@ -31,10 +31,24 @@ def run(sandbox):
 def add_args(name: str) -> list[str]:
     env = valid_env(name)
     return [
-        "env", "add", name, "--interface", env.interface, "--ckpt-command", env.ckpt_command,
-        "--migr-command", env.migr_command, "--clean-command", env.clean_command,
-        "--ckpt-dir", env.ckpt_dir, "--signal", env.signal, "--when", "sxr",
-    ]  # fmt: skip
+        "env",
+        "add",
+        name,
+        "--interface",
+        env.interface,
+        "--ckpt-command",
+        env.ckpt_command,
+        "--migr-command",
+        env.migr_command,
+        "--clean-command",
+        env.clean_command,
+        "--ckpt-dir",
+        env.ckpt_dir,
+        "--signal",
+        env.signal,
+        "--when",
+        "sxr",
+    ]
 
 
 def test_add_then_list_and_show_as_json(run, name_for):

@@ -52,9 +52,21 @@ def test_dmtcp_checkpoint_migrate_restart_and_clean(sandbox, dmtcp_queue):
     programs = share_programs(sandbox)
     out = scratch(sandbox, f"dmtcp-{uuid.uuid4().hex[:6]}")
     job = submit(
-        ge, sandbox, "-q", queue, "-ckpt", env, "-c", "00:00:03", "-o", f"{out}/out",
-        "-e", f"{out}/err", os.path.join(programs, "bcount.sh"), "250",
-    )  # fmt: skip
+        ge,
+        sandbox,
+        "-q",
+        queue,
+        "-ckpt",
+        env,
+        "-c",
+        "00:00:03",
+        "-o",
+        f"{out}/out",
+        "-e",
+        f"{out}/err",
+        os.path.join(programs, "bcount.sh"),
+        "250",
+    )
     ckpt = sandbox.ckpt_dir
     task_dir = os.path.join(ckpt, f"{job}.1")
     wait_until(lambda: "checkpoint" in events_of(ckpt, job), 60, "a periodic checkpoint")
@@ -99,9 +111,19 @@ def test_checkpoint_now_goes_through_the_jobs_coordinator(sandbox, name_for):
     programs = share_programs(sandbox)
     with checkpointing_queue(sandbox, env, "dmtcp", when="s") as queue:  # no periodic ones
         job = submit(
-            ge, sandbox, "-q", queue, "-ckpt", env, "-o", "/dev/null", "-j", "y",
-            os.path.join(programs, "bcount.sh"), "600",
-        )  # fmt: skip
+            ge,
+            sandbox,
+            "-q",
+            queue,
+            "-ckpt",
+            env,
+            "-o",
+            "/dev/null",
+            "-j",
+            "y",
+            os.path.join(programs, "bcount.sh"),
+            "600",
+        )
         try:
             task_dir = os.path.join(sandbox.ckpt_dir, f"{job}.1")
             manifest = os.path.join(task_dir, layout.MANIFEST)

@@ -62,14 +62,29 @@ def test_a_damaged_newest_dmtcp_generation_falls_back_to_the_previous(
     with checkpointing_queue(sandbox, env, "dmtcp", hosts=f"{a} {b}", when="xsmr") as queue:
         drain(ge, queue, b)
         job = submit(
-            ge, sandbox, "-q", queue, "-ckpt", env, "-c", "00:00:03", "-o", f"{out}/out",
-            "-e", f"{out}/err", script, "300",
-        )  # fmt: skip
+            ge,
+            sandbox,
+            "-q",
+            queue,
+            "-ckpt",
+            env,
+            "-c",
+            "00:00:03",
+            "-o",
+            f"{out}/out",
+            "-e",
+            f"{out}/err",
+            script,
+            "300",
+        )
         try:
             task_dir = os.path.join(sandbox.ckpt_dir, f"{job}.1")
             wait_until(lambda: started_on(sandbox, job, a), 60, "the start on A")
-            wait_until(lambda: events_of(sandbox.ckpt_dir, job).count("checkpoint") >= 2, 60,
-                       "two checkpoints")  # fmt: skip
+            wait_until(
+                lambda: events_of(sandbox.ckpt_dir, job).count("checkpoint") >= 2,
+                60,
+                "two checkpoints",
+            )
             drain(ge, queue, a)  # nowhere to go yet: the job waits after its migration
             ge.run(["qmod", "-sj", job], user=sandbox.user)
             wait_until(lambda: "migrate" in events_of(sandbox.ckpt_dir, job), 60, "the migration")

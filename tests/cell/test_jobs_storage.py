@@ -28,9 +28,23 @@ def test_jobs_and_storage_show_a_checkpointing_job(sandbox, name_for):
     with checkpointing_queue(sandbox, env, "signal", when="xsmr") as queue:
         counter = os.path.join(share_programs(sandbox), "counter.py")
         job = submit(
-            ge, sandbox, "-q", queue, "-ckpt", env, "-c", "00:00:03", "-b", "y", "-o", "/dev/null",
-            "-j", "y", counter, "3000",
-        )  # fmt: skip
+            ge,
+            sandbox,
+            "-q",
+            queue,
+            "-ckpt",
+            env,
+            "-c",
+            "00:00:03",
+            "-b",
+            "y",
+            "-o",
+            "/dev/null",
+            "-j",
+            "y",
+            counter,
+            "3000",
+        )
         orphan = os.path.join(sandbox.ckpt_dir, "999999.1")
         os.makedirs(orphan, exist_ok=True)
         try:

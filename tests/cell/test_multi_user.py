@@ -132,9 +132,17 @@ def test_a_planted_task_directory_is_never_used_and_the_job_restarts_from_its_ow
         # a first run that is requeued (exit 99) after its periodic checkpoints
         common = ["-q", queue, "-ckpt", env, "-c", "00:00:03", "-j", "y", "-b", "y"]
         submitted = submit(
-            ge, sandbox, *common, "-v", "COUNTER_REQUEUE_AT=70", "-o", f"{out}/out",
-            counter, "110", "0.1",
-        )  # fmt: skip
+            ge,
+            sandbox,
+            *common,
+            "-v",
+            "COUNTER_REQUEUE_AT=70",
+            "-o",
+            f"{out}/out",
+            counter,
+            "110",
+            "0.1",
+        )
         assert submitted == job, "another job took the guessed id: the attack needs it"
         wait_until(lambda: "checkpoint" in events_of(ckpt, job), 60, "a periodic checkpoint")
 
@@ -258,8 +266,9 @@ def test_checkpoint_now_gives_the_hook_none_of_roots_environment(
     env, queue = signal_queue
     snoop = os.path.join(share_programs(sandbox), "snoop.py")
     monkeypatch.setenv("QCKPT_ROOT_SECRET", "s3cr3t-of-root")
-    job = submit(ge, sandbox, "-q", queue, "-ckpt", env, "-j", "y", "-b", "y", "-o", "/dev/null",
-                 snoop)  # fmt: skip
+    job = submit(
+        ge, sandbox, "-q", queue, "-ckpt", env, "-j", "y", "-b", "y", "-o", "/dev/null", snoop
+    )
     try:
         envs = EnvStore(ge).list()
         row = wait_until(
@@ -268,7 +277,7 @@ def test_checkpoint_now_gives_the_hook_none_of_roots_environment(
                     r
                     for r in list_jobs(ge, envs=envs)
                     if r.job_id == job and "r" in r.state and (r.manifest or {}).get("pid")
-                ),  # fmt: skip
+                ),
                 None,
             ),
             60,
@@ -283,7 +292,16 @@ def test_checkpoint_now_gives_the_hook_none_of_roots_environment(
         for environment in seen:
             names = {item.partition("=")[0] for item in environment if item}
             assert "QCKPT_ROOT_SECRET" not in names
-            assert names <= {"PATH", "HOME", "USER", "LOGNAME", "SHELL", "SGE_ROOT", "SGE_CELL",
-                             "SGE_QMASTER_PORT", "SGE_EXECD_PORT"}  # fmt: skip
+            assert names <= {
+                "PATH",
+                "HOME",
+                "USER",
+                "LOGNAME",
+                "SHELL",
+                "SGE_ROOT",
+                "SGE_CELL",
+                "SGE_QMASTER_PORT",
+                "SGE_EXECD_PORT",
+            }
     finally:
         ge.run(["qdel", job], check=False)

@@ -91,9 +91,26 @@ def test_a_job_that_catches_nothing_is_never_signalled_and_says_so(sandbox, name
     env = name_for("rn")
     with checkpointing_queue(sandbox, env, "signal", when="xsmr") as queue:
         job = submit(
-            ge, sandbox, "-q", queue, "-ckpt", env, "-c", "00:00:03", "-j", "y", "-o",
-            "/dev/null", "-N", "nosig", "-S", "/bin/bash", "-b", "y", "sleep 300; echo never",
-        )  # fmt: skip
+            ge,
+            sandbox,
+            "-q",
+            queue,
+            "-ckpt",
+            env,
+            "-c",
+            "00:00:03",
+            "-j",
+            "y",
+            "-o",
+            "/dev/null",
+            "-N",
+            "nosig",
+            "-S",
+            "/bin/bash",
+            "-b",
+            "y",
+            "sleep 300; echo never",
+        )
         try:
             # periodic checkpoints come every 3 s: each finds nothing that handles USR1
             row = wait_until(
@@ -101,8 +118,9 @@ def test_a_job_that_catches_nothing_is_never_signalled_and_says_so(sandbox, name
                 60,
                 "the checkpoint's refusal",
             )
-            assert re.search(r"no process of the job handles SIGUSR1 \(looked at .*sleep",
-                             row.last_error), row.last_error  # fmt: skip
+            assert re.search(
+                r"no process of the job handles SIGUSR1 \(looked at .*sleep", row.last_error
+            ), row.last_error
             assert "nothing was signalled" in row.last_error
             wait_until(lambda: events_of(sandbox.ckpt_dir, job).count("error") >= 2, 30, "more")
             assert "r" in next(r.state for r in list_jobs(ge) if r.job_id == job)  # alive

@@ -41,9 +41,27 @@ def test_an_array_job_migrates_pinned_to_this_cpu_and_restarts(sandbox, name_for
         out = scratch(sandbox, f"cpu-{uuid.uuid4().hex[:6]}")
         counter = os.path.join(share_programs(sandbox), "counter.py")
         job = submit(
-            ge, sandbox, "-q", queue, "-ckpt", env_name, "-c", "00:00:03", "-t", "1-2",
-            "-l", "h_rt=3600", "-j", "y", "-b", "y", "-o", f"{out}/$TASK_ID", counter, "150",
-        )  # fmt: skip
+            ge,
+            sandbox,
+            "-q",
+            queue,
+            "-ckpt",
+            env_name,
+            "-c",
+            "00:00:03",
+            "-t",
+            "1-2",
+            "-l",
+            "h_rt=3600",
+            "-j",
+            "y",
+            "-b",
+            "y",
+            "-o",
+            f"{out}/$TASK_ID",
+            counter,
+            "150",
+        )
         ckpt = sandbox.ckpt_dir
         for task in (1, 2):
             wait_until(lambda t=task: "checkpoint" in events_of(ckpt, job, t), 60, "checkpoints")

@@ -55,9 +55,23 @@ def test_tmpdir_is_kept_and_put_back_in_the_new_runs_tmpdir(sandbox, hosts, name
         ge.qconf("-mattr", "queue", "tmpdir", other_tmp, f"{queue}@{b}")
         drain(ge, queue, b)  # so the job starts on A
         job = submit(
-            ge, sandbox, "-q", queue, "-ckpt", env, "-c", "00:00:03", "-b", "y", "-j", "y",
-            "-o", f"{out}/out", program, str(TARGET),
-        )  # fmt: skip
+            ge,
+            sandbox,
+            "-q",
+            queue,
+            "-ckpt",
+            env,
+            "-c",
+            "00:00:03",
+            "-b",
+            "y",
+            "-j",
+            "y",
+            "-o",
+            f"{out}/out",
+            program,
+            str(TARGET),
+        )
         try:
             move_from_a_to_b(sandbox, queue, job, a, b)
             if engine == "dmtcp":  # the starter records it once the coordinator says so

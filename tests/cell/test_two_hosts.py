@@ -70,9 +70,24 @@ async def test_a_job_migrates_to_the_second_host_and_goes_on(sandbox, hosts, nam
     with checkpointing_queue(sandbox, env, "signal", hosts=f"{a} {b}", when="xsmr") as queue:
         drain(ge, queue, b)  # so the job starts on A
         job = submit(
-            ge, sandbox, "-q", queue, "-ckpt", env, "-c", "00:00:03", "-b", "y", "-j", "y",
-            "-o", f"{out}/out", counter, "400", "0.05",
-        )  # fmt: skip
+            ge,
+            sandbox,
+            "-q",
+            queue,
+            "-ckpt",
+            env,
+            "-c",
+            "00:00:03",
+            "-b",
+            "y",
+            "-j",
+            "y",
+            "-o",
+            f"{out}/out",
+            counter,
+            "400",
+            "0.05",
+        )
         move_from_a_to_b(sandbox, queue, job, a, b)
 
         app = QckptApp(ge=ge, settings=Settings(refresh=60))
@@ -111,9 +126,21 @@ def test_a_dmtcp_job_restarts_on_the_second_host(sandbox, hosts, name_for):
     with checkpointing_queue(sandbox, env, "dmtcp", hosts=f"{a} {b}", when="xsmr") as queue:
         drain(ge, queue, b)
         job = submit(
-            ge, sandbox, "-q", queue, "-ckpt", env, "-c", "00:00:03", "-o", f"{out}/out",
-            "-e", f"{out}/err", script, "200",
-        )  # fmt: skip
+            ge,
+            sandbox,
+            "-q",
+            queue,
+            "-ckpt",
+            env,
+            "-c",
+            "00:00:03",
+            "-o",
+            f"{out}/out",
+            "-e",
+            f"{out}/err",
+            script,
+            "200",
+        )
         move_from_a_to_b(sandbox, queue, job, a, b)
         assert manifest_of(sandbox, job)["coordinator"]["host"] == b
         wait_finished(ge, sandbox, [job], timeout=150)
@@ -141,9 +168,24 @@ def test_same_cpu_migration_refuses_a_host_with_a_lower_cpu_level(sandbox, hosts
         with checkpointing_queue(sandbox, env, "signal", hosts=f"{a} {b}", **options) as queue:
             drain(ge, queue, b)
             job = submit(
-                ge, sandbox, "-q", queue, "-ckpt", env, "-c", "00:00:03", "-b", "y",
-                "-o", "/dev/null", "-j", "y", counter, "100000", "0.05",
-            )  # fmt: skip
+                ge,
+                sandbox,
+                "-q",
+                queue,
+                "-ckpt",
+                env,
+                "-c",
+                "00:00:03",
+                "-b",
+                "y",
+                "-o",
+                "/dev/null",
+                "-j",
+                "y",
+                counter,
+                "100000",
+                "0.05",
+            )
             try:
                 wait_until(lambda: started_on(sandbox, job, a), 60, "the start on A")
                 wait_until(lambda: "checkpoint" in events_of(sandbox.ckpt_dir, job), 60, "ckpt")

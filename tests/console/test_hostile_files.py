@@ -33,9 +33,11 @@ NESTED = "[" * 100_000 + "]" * 100_000
 
 def as_owner(sandbox, script: str, stdin: str | None = None) -> None:
     subprocess.run(
-        [RUNUSER, "-u", sandbox.user, "--", "sh", "-c", script], input=stdin, text=True,
+        [RUNUSER, "-u", sandbox.user, "--", "sh", "-c", script],
+        input=stdin,
+        text=True,
         check=True,
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +50,10 @@ def hostile(sandbox):
     os.chmod(sandbox.ckpt_dir, 0o1777)
     EnvStore(ge).add(from_template(name, "signal", sandbox.hooks_dir, sandbox.ckpt_dir))
     common = ("-h", "-ckpt", name, "-b", "y", "-o", "/dev/null", "-N", "hostile")
-    jobs = {what: submit(ge, sandbox, *common, "/bin/true") for what in
-            ("markup", "fifo", "schema", "nested")}  # fmt: skip
+    jobs = {
+        what: submit(ge, sandbox, *common, "/bin/true")
+        for what in ("markup", "fifo", "schema", "nested")
+    }
     ckpt = sandbox.ckpt_dir
     try:
         stage(sandbox, ckpt, jobs)
@@ -65,9 +69,13 @@ def stage(sandbox, ckpt: str, jobs: dict[str, str]) -> None:
     """As the jobs' owner: a manifest full of markup and escapes with hook.log a link to
     /etc/shadow; FIFOs as manifest and log; a manifest of the wrong types; one nested too
     deep; an events line full of markup."""
-    markup = {"job": jobs["markup"], "state": HOSTILE, "host": HOSTILE,
-              "last_error": {"time": "2026-11-22T07:00:00Z", "message": HOSTILE},
-              "generations": [{"gen": 1, "time": "2026-11-22T07:00:00Z", "size": 5}]}  # fmt: skip
+    markup = {
+        "job": jobs["markup"],
+        "state": HOSTILE,
+        "host": HOSTILE,
+        "last_error": {"time": "2026-11-22T07:00:00Z", "message": HOSTILE},
+        "generations": [{"gen": 1, "time": "2026-11-22T07:00:00Z", "size": 5}],
+    }
     staged = {
         "markup": (json.dumps(markup), "ln -s /etc/shadow hook.log"),
         "fifo": (None, "mkfifo manifest.json hook.log"),
@@ -77,11 +85,16 @@ def stage(sandbox, ckpt: str, jobs: dict[str, str]) -> None:
     for what, (manifest, extra) in staged.items():
         folder = os.path.join(ckpt, f"{jobs[what]}.1")
         write = "cat > manifest.json && " if manifest else ""
-        as_owner(sandbox, f"mkdir -m 0711 {folder} && cd {folder} && {write}{extra or ':'}",
-                 stdin=manifest)  # fmt: skip
+        as_owner(
+            sandbox,
+            f"mkdir -m 0711 {folder} && cd {folder} && {write}{extra or ':'}",
+            stdin=manifest,
+        )
     events = os.path.join(ckpt, layout.events_name(sandbox.user))
-    line = (f"2026-11-22T07:00:00Z job={jobs['markup']}.1 host=x user={sandbox.user}"
-            f" event=error message={HOSTILE.replace(chr(10), '')}")  # fmt: skip
+    line = (
+        f"2026-11-22T07:00:00Z job={jobs['markup']}.1 host=x user={sandbox.user}"
+        f" event=error message={HOSTILE.replace(chr(10), '')}"
+    )
     as_owner(sandbox, f"cat >> {events}", stdin=line + "\n")
 
 

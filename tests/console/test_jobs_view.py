@@ -29,9 +29,24 @@ pytestmark = pytest.mark.cell
 def submit_counter(sandbox, queue: str, env: str, *extra: str) -> str:
     counter = os.path.join(share_programs(sandbox), "counter.py")
     return submit(
-        sandbox.ge(), sandbox, "-q", queue, "-ckpt", env, "-c", "00:00:03", "-b", "y",
-        "-o", "/dev/null", "-j", "y", *extra, counter, "5000",
-    )  # fmt: skip
+        sandbox.ge(),
+        sandbox,
+        "-q",
+        queue,
+        "-ckpt",
+        env,
+        "-c",
+        "00:00:03",
+        "-b",
+        "y",
+        "-o",
+        "/dev/null",
+        "-j",
+        "y",
+        *extra,
+        counter,
+        "5000",
+    )
 
 
 def state_of(ge, sandbox, job: str) -> str:

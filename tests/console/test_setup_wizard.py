@@ -39,10 +39,13 @@ def cell(sandbox):
 
 def answers_for(cell: Sandbox) -> Answers:
     return Answers(
-        hooks_dir=os.path.join(cell.spool, "qckpt"), ckpt_dir=cell.ckpt_dir,
-        templates=["signal", "dmtcp-cpu"], queues=["all.q"], job_user=cell.user,
+        hooks_dir=os.path.join(cell.spool, "qckpt"),
+        ckpt_dir=cell.ckpt_dir,
+        templates=["signal", "dmtcp-cpu"],
+        queues=["all.q"],
+        job_user=cell.user,
         load_threshold="np_load_avg=1.75",
-    )  # fmt: skip
+    )
 
 
 def log_text(screen: SetupScreen) -> str:
@@ -131,14 +134,24 @@ def test_setup_yes_with_a_config_file_runs_every_step(cell, tmp_path):
     keys = ("hooks_dir", "ckpt_dir", "templates", "queues", "job_user", "load_threshold")
     path.write_text(yaml.safe_dump({k: getattr(answers, k) for k in keys}))
     env = {"PATH": "/usr/bin:/bin", **cell.env()}
-    done = subprocess.run([QCKPT, "setup", "--yes", "--config", str(path)], capture_output=True,
-                          text=True, env=env, timeout=600)  # fmt: skip
+    done = subprocess.run(
+        [QCKPT, "setup", "--yes", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count("   done: ") == 7
     assert "checkpointed, migrated and restarted on" in done.stdout
     path.write_text("templates: [dmtcp, tea]\n")
-    bad = subprocess.run([QCKPT, "setup", "--yes", "--config", str(path)], capture_output=True,
-                         text=True, env=env, timeout=60)  # fmt: skip
+    bad = subprocess.run(
+        [QCKPT, "setup", "--yes", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert bad.returncode == 1 and bad.stderr.startswith("qckpt: templates: one or more of")
     assert len(bad.stderr.strip().splitlines()) == 1
 
@@ -193,6 +206,11 @@ def test_doctor_hosts_asks_every_execution_host(cell):
         assert {f["status"] for f in host_findings()} == {"fail"}
     finally:
         os.chmod(cell.ckpt_dir, 0o1777)
-    bad = subprocess.run([QCKPT, "doctor", "--hosts", "--user", "root"], capture_output=True,
-                         text=True, env=env, timeout=60)  # fmt: skip
+    bad = subprocess.run(
+        [QCKPT, "doctor", "--hosts", "--user", "root"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert bad.returncode == 1 and bad.stderr.startswith("qckpt: --user: an ordinary user")

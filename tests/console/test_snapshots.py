@@ -84,17 +84,29 @@ def stage_task(task_dir: str, gens: list[tuple[str, int]], restarts: int, error:
         os.makedirs(gen)
         with open(os.path.join(gen, "state.json"), "wb") as handle:
             handle.write(b"\0" * (megabytes << 20))
-        meta = {"gen": number, "time": stamp, "host": manifest["host"], "size": megabytes << 20,
-                "engine": "signal", "seconds": 0.4, "trigger": "checkpoint"}  # fmt: skip
+        meta = {
+            "gen": number,
+            "time": stamp,
+            "host": manifest["host"],
+            "size": megabytes << 20,
+            "engine": "signal",
+            "seconds": 0.4,
+            "trigger": "checkpoint",
+        }
         layout.write_json_atomic(os.path.join(gen, layout.META), meta)
         summaries.append(meta)
-        log.append(f"{stamp} {manifest['host']} pid=4242 checkpoint: event checkpoint gen={number}"
-                   f" size={megabytes << 20} secs=0.4 pruned=1")  # fmt: skip
+        log.append(
+            f"{stamp} {manifest['host']} pid=4242 checkpoint: event checkpoint gen={number}"
+            f" size={megabytes << 20} secs=0.4 pruned=1"
+        )
     started = "2026-11-22T06:12:08Z"
     manifest.update(
-        started=started, pid=4242, generations=summaries, last_error=None,
+        started=started,
+        pid=4242,
+        generations=summaries,
+        last_error=None,
         restarts=[{"time": started, "host": manifest["host"], "gen": "gen-000001"}] * restarts,
-    )  # fmt: skip
+    )
     if error:
         manifest["last_error"] = {"time": gens[-1][0], "message": error}
         log.append(f"{gens[-1][0]} {manifest['host']} pid=4243 checkpoint: ERROR {error}")
@@ -129,9 +141,11 @@ def jobs(objects, sandbox):
         1,
     )
     stage_task(
-        os.path.join(ckpt, f"{fit}.1"), [("2026-11-22T07:12:00Z", 3)], 0,
+        os.path.join(ckpt, f"{fit}.1"),
+        [("2026-11-22T07:12:00Z", 3)],
+        0,
         error="the program wrote nothing to $QCKPT_DIR within 600 s",
-    )  # fmt: skip
+    )
     gone = os.path.join(ckpt, "17.1", "gen-000002")
     os.makedirs(gone)
     with open(os.path.join(gone, "state.json"), "wb") as handle:
@@ -227,9 +241,13 @@ def test_storage(jobs, fixed_now, sandbox, snap_compare):
 def test_setup(objects, sandbox, snap_compare):
     """The wizard before it runs: the answers, the steps, what the selected one will do."""
     answers = Answers(
-        hooks_dir=sandbox.hooks_dir, ckpt_dir=sandbox.ckpt_dir, templates=["dmtcp-cpu", "signal"],
-        queues=["snapq"], job_user=sandbox.user, load_threshold="np_load_avg=1.75",
-    )  # fmt: skip
+        hooks_dir=sandbox.hooks_dir,
+        ckpt_dir=sandbox.ckpt_dir,
+        templates=["dmtcp-cpu", "signal"],
+        queues=["snapq"],
+        job_user=sandbox.user,
+        load_threshold="np_load_avg=1.75",
+    )
     app = QckptApp(ge=sandbox.ge(), settings=Settings(refresh=3600), setup=answers)
 
     async def run_before(pilot) -> None:

@@ -39,10 +39,20 @@ def test_qckpt_in_a_terminal(sandbox, envs, name_for, test_queue):
     session = f"qckpt-{uuid.uuid4().hex[:6]}"
     exports = " ".join(f"{k}={v}" for k, v in sandbox.env().items())
     subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "30",
-         f"env {exports} TERM=xterm-256color {QCKPT}"],
+        [
+            "tmux",
+            "new-session",
+            "-d",
+            "-s",
+            session,
+            "-x",
+            "120",
+            "-y",
+            "30",
+            f"env {exports} TERM=xterm-256color {QCKPT}",
+        ],
         check=True,
-    )  # fmt: skip
+    )
     try:
         wait_for(session, env.name)
         # typed at once, as a fast typist or a paste does: no key may reach the view instead
@@ -78,14 +88,26 @@ def test_qckpt_exits_non_zero_when_the_console_ends_on_an_error(sandbox, tmp_pat
     exports = " ".join(f"{k}={v}" for k, v in sandbox.env().items())
     status = tmp_path / "status"
     breaks = "app.QckptApp.on_mount = lambda self: 1 / 0; " if crash else ""
-    program = (f"from qckpt.tui import app; {breaks}"
-               "from qckpt.tui.cli.main import main; import sys; sys.exit(main([]))")  # fmt: skip
+    program = (
+        f"from qckpt.tui import app; {breaks}"
+        "from qckpt.tui.cli.main import main; import sys; sys.exit(main([]))"
+    )
     command = f"env {exports} TERM=xterm-256color {sys.executable} -c '{program}'"
     subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "30",
-         f"{command}; echo $? > {status}"],
+        [
+            "tmux",
+            "new-session",
+            "-d",
+            "-s",
+            session,
+            "-x",
+            "120",
+            "-y",
+            "30",
+            f"{command}; echo $? > {status}",
+        ],
         check=True,
-    )  # fmt: skip
+    )
     try:
         if not crash:
             wait_for(session, "cell ")

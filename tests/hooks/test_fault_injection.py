@@ -18,9 +18,19 @@ TRIALS = 25
 
 def hook_args(hooks_dir: str, ckpt_dir: str, pid: int) -> list[str]:
     return [
-        os.path.join(hooks_dir, "qckpt-hook"), "checkpoint", "--engine", "signal",
-        "--timeout", "30", "--keep", "2", "50", "0", ckpt_dir, str(pid),
-    ]  # fmt: skip
+        os.path.join(hooks_dir, "qckpt-hook"),
+        "checkpoint",
+        "--engine",
+        "signal",
+        "--timeout",
+        "30",
+        "--keep",
+        "2",
+        "50",
+        "0",
+        ckpt_dir,
+        str(pid),
+    ]
 
 
 def newest_state(task_dir: str) -> dict:

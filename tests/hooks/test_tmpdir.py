@@ -35,8 +35,13 @@ def test_a_checkpoint_keeps_tmpdir_and_a_restart_puts_it_back(hooks_dir, task, c
     program.kill()
     generation = layout.newest_complete(task_dir)
     kept = layout.read_json(os.path.join(generation, layout.META))["tmpdir"]
-    assert kept == {"path": str(tmp_path / "50.1.first.q"), "size": 17, "files": 2,
-                    "kept": True, "left_out": 1}  # fmt: skip
+    assert kept == {
+        "path": str(tmp_path / "50.1.first.q"),
+        "size": 17,
+        "files": 2,
+        "kept": True,
+        "left_out": 1,
+    }
     copy = os.path.join(generation, layout.TMPDIR)
     assert sorted(os.listdir(copy)) == ["latest", "scratch.dat", "sub"]  # no FIFO
     assert os.readlink(os.path.join(copy, "latest")) == "scratch.dat"
@@ -87,9 +92,16 @@ def test_a_limit_of_0_keeps_no_tmpdir_and_says_nothing(hooks_dir, task, counter,
 
 
 @pytest.mark.parametrize(
-    ("text", "size"), [("10G", 10 << 30), ("500M", 500 << 20), ("1GiB", 1 << 30),
-                       ("64k", 64 << 10), ("2048", 2048), ("0", 0)]
-)  # fmt: skip
+    ("text", "size"),
+    [
+        ("10G", 10 << 30),
+        ("500M", 500 << 20),
+        ("1GiB", 1 << 30),
+        ("64k", 64 << 10),
+        ("2048", 2048),
+        ("0", 0),
+    ],
+)
 def test_tmpdir_limit_sizes(text, size):
     assert jobinfo.parse_size(text) == size
 

@@ -16,11 +16,22 @@ from qckpt.backend.setup.templates import from_template
 
 def row(**changes) -> JobRow:
     values = dict(
-        job_id="12", task="", name="sim", owner="alice", state="r", queue="all.q@nodea",
-        env="ck", when="xsm", task_dir="/ckpt/12.1",
-        manifest={"state": "running", "host": "nodea", "pid": 4242,
-                  "coordinator": {"host": "nodea", "port": 7779}},
-    )  # fmt: skip
+        job_id="12",
+        task="",
+        name="sim",
+        owner="alice",
+        state="r",
+        queue="all.q@nodea",
+        env="ck",
+        when="xsm",
+        task_dir="/ckpt/12.1",
+        manifest={
+            "state": "running",
+            "host": "nodea",
+            "pid": 4242,
+            "coordinator": {"host": "nodea", "port": 7779},
+        },
+    )
     values.update(changes)
     return JobRow(**values)
 
@@ -43,9 +54,19 @@ def test_dmtcp_runs_the_environments_command_as_the_owner_from_root():
     assert os.path.basename(chosen.argv[0]) == "runuser"
     assert chosen.argv[1:4] == ["-u", "alice", "--"]
     assert chosen.argv[4:] == [
-        "/h/qckpt-hook", "checkpoint", "--engine", "dmtcp", "--keep", "3", "--timeout", "600",
-        "12", "0", "/ckpt", "4242",
-    ]  # fmt: skip
+        "/h/qckpt-hook",
+        "checkpoint",
+        "--engine",
+        "dmtcp",
+        "--keep",
+        "3",
+        "--timeout",
+        "600",
+        "12",
+        "0",
+        "/ckpt",
+        "4242",
+    ]
 
 
 def test_the_owner_runs_it_directly_and_anyone_else_is_refused():

@@ -68,6 +68,8 @@ def test_a_dmtcp_run_that_did_not_come_back_is_the_rows_error():
     assert said("STARTING", "2026-12-02T09:50:00Z") == (
         "the restart from gen-000004 on node7 is not running after 600 s: DMTCP has not reported it"
     )
-    assert said("FAILED") == "the restart from gen-000004 on node7 did not come back:" \
-        " DMTCP reports it FAILED"  # fmt: skip
+    assert (
+        said("FAILED") == "the restart from gen-000004 on node7 did not come back:"
+        " DMTCP reports it FAILED"
+    )
     assert not_back({}, now) is None  # the signal engine has no coordinator

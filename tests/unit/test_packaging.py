@@ -44,8 +44,11 @@ def test_help_exits_zero_for_every_command_and_the_hook():
 
     parser = build_parser()
     commands = next(a for a in parser._actions if a.dest == "command").choices
-    calls = [[command("qckpt"), "-h"], [command("qckpt-hook"), "--help"],
-             [command("qckpt-hook"), "checkpoint", "-h"]]  # fmt: skip
+    calls = [
+        [command("qckpt"), "-h"],
+        [command("qckpt-hook"), "--help"],
+        [command("qckpt-hook"), "checkpoint", "-h"],
+    ]
     for name, sub in commands.items():
         calls.append([command("qckpt"), name, "-h"])
         inner = next((a for a in sub._actions if a.dest and a.choices and a.nargs == "A..."), None)

@@ -22,9 +22,7 @@ manifest_like = st.fixed_dictionaries(
     {},
     optional={
         key: json_values
-        | st.lists(
-            st.dictionaries(st.sampled_from(list(layout.GENERATION)), json_values)
-        )  # fmt: skip
+        | st.lists(st.dictionaries(st.sampled_from(list(layout.GENERATION)), json_values))
         for key in layout.MANIFEST_SCHEMA
     },
 )

@@ -18,9 +18,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--problems", action="store_true", help="only warnings and failures")
     p.add_argument(
-        "--hosts", action="store_true",
+        "--hosts",
+        action="store_true",
         help="also ask every execution host, by a short job each (as --user)",
-    )  # fmt: skip
+    )
     p.add_argument("--user", metavar="USER", help="an ordinary user for those jobs")
     p.set_defaults(run=cmd_doctor)
 

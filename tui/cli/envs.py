@@ -43,8 +43,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--ckpt-signal", default="USR1", help="signal engine: save and go on")
     t.add_argument("--migr-signal", default="USR2", help="signal engine: save and exit")
     t.add_argument("--restart-option", default="--restart", help="signal engine: restart flag")
-    t.add_argument("--tmpdir-limit", metavar="SIZE",
-                   help="most of a job's $TMPDIR kept per checkpoint (10G; 0: none)")  # fmt: skip
+    t.add_argument(
+        "--tmpdir-limit",
+        metavar="SIZE",
+        help="most of a job's $TMPDIR kept per checkpoint (10G; 0: none)",
+    )
     p.set_defaults(run=cmd_add)
 
     p = verbs.add_parser("edit", help="change fields of a checkpoint environment")

@@ -54,8 +54,16 @@ def cmd_storage(args: argparse.Namespace, ge: GridEngine) -> int:
             if usage.exists
             else "missing"
         )
-        rows.append([usage.ckpt_dir, " ".join(names), human(usage.used), str(len(usage.tasks)),
-                     str(len(usage.orphans)), free])  # fmt: skip
+        rows.append(
+            [
+                usage.ckpt_dir,
+                " ".join(names),
+                human(usage.used),
+                str(len(usage.tasks)),
+                str(len(usage.orphans)),
+                free,
+            ]
+        )
     print_table(["CKPT_DIR", "ENVS", "USED", "JOB DIRS", "ORPHANS", "FILE SYSTEM"], rows)
     return 0
 

@@ -15,9 +15,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = verbs.add_parser("up", help="create and start the cell (as root); idempotent")
     p.add_argument("--demo", action="store_true", help="also add a demo environment and jobs")
     p.add_argument(
-        "--hosts", type=int, default=1, metavar="N",
+        "--hosts",
+        type=int,
+        default=1,
+        metavar="N",
         help="execution hosts in all (2 to 8 adds hosts in network namespaces on this machine)",
-    )  # fmt: skip
+    )
     p.set_defaults(run=cmd_up)
     p = verbs.add_parser("down", help="stop the daemons this cell started")
     p.add_argument(

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Input, Static
 
 from qckpt.backend.errors import ChangedOnCell
 from qckpt.backend.gridengine.checkpoint import CheckpointEnv
@@ -26,22 +24,17 @@ class EnvironmentsView(View):
         Binding("c", "clone", "Clone", id="env.clone"),
         Binding("ctrl+d", "delete", "Delete", id="env.delete"),
     ]
+    KEY = "env"
+    COLUMNS = ENV_COLUMNS
     CHANGES = ("add", "edit", "clone", "delete")
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.envs: dict[str, CheckpointEnv] = {}
 
-    def compose(self) -> ComposeResult:
-        yield Input(placeholder="filter (esc clears)", id="env-filter", classes="filter")
-        table = DataTable(id="env-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns(*ENV_COLUMNS)
-        yield table
-        yield Static("", id="env-details", classes="details")
-
     @property
     def store(self) -> EnvStore:
-        return EnvStore(self.app.ge)
+        return EnvStore(self.ge)
 
     # -- reading -----------------------------------------------------------------
     def refresh_data(self, force: bool = False) -> None:
@@ -54,36 +47,30 @@ class EnvironmentsView(View):
 
     def show(self, envs: list[CheckpointEnv]) -> None:
         self.envs = {e.name: e for e in envs}
-        table = self.query_one(DataTable)
-        text_filter = self.query_one("#env-filter", Input).value
-        sync_rows(table, {e.name: env_cells(e) for e in envs}, text_filter)
-        self.app.loaded_ok()
+        sync_rows(self.table, {e.name: env_cells(e) for e in envs}, self.text_filter)
+        self.loaded()
         self.show_details()
 
+    def show_filtered(self) -> None:
+        self.show(list(self.envs.values()))
+
     def selected(self) -> CheckpointEnv | None:
-        key = current_key(self.query_one(DataTable))
+        key = current_key(self.table)
         return self.envs.get(key) if key else None
 
     def show_details(self) -> None:
         env = self.selected()
-        details = self.query_one("#env-details", Static)
+        details = self.details
         if env is None:
             details.update("No checkpoint environment: press a to add one.")
         else:
             details.update(details_grid(list(env.as_dict().items()) + list(env.extra.items())))
 
-    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
-        self.show_details()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "env-filter":
-            self.show(list(self.envs.values()))
-
     # -- changing ----------------------------------------------------------------
     def action_add(self) -> None:
         from .env_form import EnvFormScreen  # the form's widgets load when first asked for
 
-        self.app.push_screen(EnvFormScreen(None, self.app.hooks_dir, ""), self.confirm_add)
+        self.app.push_screen(EnvFormScreen(None, self.hooks_dir, ""), self.confirm_add)
 
     def confirm_add(self, env: CheckpointEnv | None) -> None:
         if env is not None:
@@ -156,14 +143,3 @@ class EnvironmentsView(View):
                     yes and self.write(lambda: self.store.delete(env.name), f"deleted {env.name}")
                 ),
             )
-
-    @work(thread=True, group="writes", exit_on_error=False)
-    def write(self, change, done: str) -> None:
-        """Apply a change through the backend; errors meet in the app's one handler."""
-        try:
-            change()
-        except ChangedOnCell:
-            self.app.call_from_thread(self.load)
-            raise
-        self.app.call_from_thread(self.app.notify, done)
-        self.app.call_from_thread(self.load)

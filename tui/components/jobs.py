@@ -7,9 +7,8 @@ import json
 from rich.console import Group
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable
 
 from qckpt.backend.errors import ValidationFailed
 from qckpt.backend.jobs import actions, checkpoint_now
@@ -52,6 +51,8 @@ class JobsView(View):
         Binding("ctrl+d", "act('delete')", "Delete", id="job.delete"),
         Binding("A", "toggle_all", "All jobs", id="job.all"),
     ]
+    KEY = "job"
+    COLUMNS = JOB_COLUMNS
     CHANGES = ("act", "checkpoint_now")
 
     def __init__(self, **kwargs) -> None:
@@ -65,40 +66,33 @@ class JobsView(View):
         self.sort_column: int | None = None
         self.sort_reverse = False
 
-    def compose(self) -> ComposeResult:
-        yield Input(placeholder="filter (esc clears)", id="job-filter", classes="filter")
-        table = DataTable(id="job-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns(*JOB_COLUMNS)
-        yield table
-        yield Static("", id="job-details", classes="details")
-
     def refresh_data(self, force: bool = False) -> None:
         self.force_envs = self.force_envs or force
         self.load()
 
     @work(thread=True, exclusive=True, group="jobs", exit_on_error=False)
     def load(self) -> None:
-        envs = self.env_cache.get(self.app.ge, force=self.force_envs)
+        envs = self.env_cache.get(self.ge, force=self.force_envs)
         self.force_envs = False
-        rows = list_jobs(self.app.ge, all_jobs=self.all_jobs, envs=envs, when_cache=self.when_cache)
+        rows = list_jobs(self.ge, all_jobs=self.all_jobs, envs=envs, when_cache=self.when_cache)
         ckpt_dirs = {e.name: e.ckpt_dir for e in envs}
         self.app.call_from_thread(self.show, rows, ckpt_dirs)
 
     def show(self, rows: list[JobRow], ckpt_dirs: dict[str, str]) -> None:
         self.rows = {r.key: r for r in rows}
         self.ckpt_dirs = ckpt_dirs
-        table = self.query_one(DataTable)
-        sync_rows(
-            table, {r.key: job_cells(r) for r in rows}, self.query_one(".filter", Input).value
-        )
+        sync_rows(self.table, {r.key: job_cells(r) for r in rows}, self.text_filter)
         self.apply_sort()
-        self.app.loaded_ok()
+        self.loaded()
         self.show_details()
+
+    def show_filtered(self) -> None:
+        self.show(list(self.rows.values()), self.ckpt_dirs)
 
     def apply_sort(self) -> None:
         if self.sort_column is None:
             return
-        table = self.query_one(DataTable)
+        table = self.table
         column = list(table.columns)[self.sort_column]
         index = self.sort_column
         table.sort(column, key=lambda cell: sort_value(index, cell), reverse=self.sort_reverse)
@@ -112,13 +106,13 @@ class JobsView(View):
         self.apply_sort()
 
     def selected(self) -> JobRow | None:
-        key = current_key(self.query_one(DataTable))
+        key = current_key(self.table)
         return self.rows.get(key) if key else None
 
     def show_details(self) -> None:
         """The selected job's details; its logs are read by a worker (no file I/O here)."""
         row = self.selected()
-        panel = self.query_one("#job-details", Static)
+        panel = self.details
         if row is None:
             panel.update("No checkpointing job." if not self.all_jobs else "No job.")
             return
@@ -142,16 +136,31 @@ class JobsView(View):
                 pairs.append(("$TMPDIR", tmpdir_text(kept["tmpdir"], kept.get("gen"))))
             taken = row.manifest.get("name_taken")
             if taken:
-                pairs.append(("name taken", f"{taken.get('name')} was {taken.get('found')}"
-                              f" at {taken.get('time')}: the job made its own"))  # fmt: skip
+                pairs.append(
+                    (
+                        "name taken",
+                        f"{taken.get('name')} was {taken.get('found')}"
+                        f" at {taken.get('time')}: the job made its own",
+                    )
+                )
             moves = row.manifest.get("restarts") or []
             if moves:
                 last = moves[-1] or {}
-                pairs.append(("restarts", f"{len(moves)}, last {last.get('time')} on"
-                              f" {last.get('host')} from {last.get('gen')}"))  # fmt: skip
+                pairs.append(
+                    (
+                        "restarts",
+                        f"{len(moves)}, last {last.get('time')} on"
+                        f" {last.get('host')} from {last.get('gen')}",
+                    )
+                )
             for bad in row.manifest.get("bad_generations") or []:
-                pairs.append(("bad generation", f"{bad.get('gen')}: {bad.get('reason')}"
-                              f" ({bad.get('time')}); kept, never restarted from"))  # fmt: skip
+                pairs.append(
+                    (
+                        "bad generation",
+                        f"{bad.get('gen')}: {bad.get('reason')}"
+                        f" ({bad.get('time')}); kept, never restarted from",
+                    )
+                )
             if row.last_error:
                 pairs.append(("last error", row.last_error))
             if row.manifest.get("events_error"):
@@ -171,14 +180,7 @@ class JobsView(View):
             if lines:
                 parts.append(Text(f"— {name}", style="bold"))
                 parts.append(Text("\n".join(lines)))
-        self.query_one("#job-details", Static).update(Group(*parts))
-
-    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
-        self.show_details()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "job-filter":
-            self.show(list(self.rows.values()), self.ckpt_dirs)
+        self.details.update(Group(*parts))
 
     def action_toggle_all(self) -> None:
         self.all_jobs = not self.all_jobs
@@ -201,15 +203,11 @@ class JobsView(View):
         text = f"{command[what]} {actions.target(row)}\n{row.name} ({row.owner}), {row.state}"
         self.app.push_screen(
             ConfirmScreen(f"{verb} job {row.key}?", text, yes=verb),
-            lambda yes: yes and self.act(what, row),
+            lambda yes: (
+                yes
+                and self.write(lambda: getattr(actions, what)(self.ge, row), f"{what}: {row.key}")
+            ),
         )
-
-    @work(thread=True, group="writes", exit_on_error=False)
-    def act(self, what: str, row: JobRow) -> None:
-        message = getattr(actions, what)(self.app.ge, row)
-        shown = message or f"{what}: {row.key}"
-        self.app.call_from_thread(lambda: self.app.notify(shown, markup=False))
-        self.app.call_from_thread(self.load)
 
     def action_checkpoint_now(self) -> None:
         """Run the job's ckpt_command now, as its owner (shown first, then asked)."""
@@ -218,7 +216,7 @@ class JobsView(View):
             return
         env = next((e for e in self.env_cache.envs or [] if e.name == row.env), None)
         try:
-            chosen = checkpoint_now.plan(self.app.ge, row, env)
+            chosen = checkpoint_now.plan(self.ge, row, env)
         except ValidationFailed as exc:
             self.app.push_screen(
                 ErrorScreen(f"Cannot checkpoint job {row.key} from here", str(exc))
@@ -230,14 +228,14 @@ class JobsView(View):
             lambda yes: yes and self.take_checkpoint(row, chosen),
         )
 
-    @work(thread=True, group="writes", exit_on_error=False)
     def take_checkpoint(self, row: JobRow, chosen: checkpoint_now.Plan) -> None:
-        self.app.call_from_thread(self.app.notify, f"checkpointing job {row.key}...")
-        newest = checkpoint_now.take(self.app.ge, row, chosen)
-        size, took = human(int(newest.get("size") or 0)), newest.get("seconds")
-        message = f"job {row.key}: generation {newest.get('gen')} written ({size}, {took} s)"
-        self.app.call_from_thread(lambda: self.app.notify(message, markup=False))
-        self.app.call_from_thread(self.load)
+        def take() -> str:
+            newest = checkpoint_now.take(self.ge, row, chosen)
+            size, took = human(int(newest.get("size") or 0)), newest.get("seconds")
+            return f"job {row.key}: generation {newest.get('gen')} written ({size}, {took} s)"
+
+        self.notify(f"checkpointing job {row.key}...", markup=False)
+        self.write(take, f"job {row.key}: checkpointed")
 
 
 def coordinator_text(coordinator: dict) -> str:

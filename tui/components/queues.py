@@ -5,9 +5,7 @@ from __future__ import annotations
 import os
 
 from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Input, Static
 
 from qckpt.backend.gridengine.envs import EnvStore
 from qckpt.backend.gridengine.formats import split_list
@@ -36,6 +34,8 @@ class QueuesView(View):
         Binding("t", "set('suspend_thresholds')", "Thresholds", id="queue.thresholds"),
         Binding("x", "clear_error", "Clear E", id="queue.clear"),
     ]
+    KEY = "queue"
+    COLUMNS = QUEUE_COLUMNS
     CHANGES = ("attach", "detach", "set", "clear_error")
 
     def __init__(self, **kwargs) -> None:
@@ -44,16 +44,9 @@ class QueuesView(View):
         self.env_names: list[str] = []
         self.states: dict[str, InstanceState] = {}
 
-    def compose(self) -> ComposeResult:
-        yield Input(placeholder="filter (esc clears)", id="queue-filter", classes="filter")
-        table = DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
-        table.add_columns(*QUEUE_COLUMNS)
-        yield table
-        yield Static("", id="queue-details", classes="details")
-
     @property
     def store(self) -> QueueStore:
-        return QueueStore(self.app.ge)
+        return QueueStore(self.ge)
 
     def refresh_data(self, force: bool = False) -> None:
         self.load()
@@ -61,8 +54,8 @@ class QueuesView(View):
     @work(thread=True, exclusive=True, group="queues", exit_on_error=False)
     def load(self) -> None:
         queues = self.store.list()
-        names = EnvStore(self.app.ge).names()
-        states = instance_states(self.app.ge)
+        names = EnvStore(self.ge).names()
+        states = instance_states(self.ge)
         self.app.call_from_thread(self.show, queues, names, states)
 
     def show(
@@ -73,18 +66,20 @@ class QueuesView(View):
         rows: dict[str, list[str]] = {}
         for queue in queues:
             rows.update(queue_rows(queue, states))
-        text_filter = self.query_one("#queue-filter", Input).value
-        sync_rows(self.query_one(DataTable), rows, text_filter)
-        self.app.loaded_ok()
+        sync_rows(self.table, rows, self.text_filter)
+        self.loaded()
         self.show_details()
 
+    def show_filtered(self) -> None:
+        self.show(list(self.queues.values()), self.env_names, self.states)
+
     def target(self) -> Target | None:
-        key = current_key(self.query_one(DataTable))
+        key = current_key(self.table)
         return Target.parse(key) if key else None
 
     def show_details(self) -> None:
         target = self.target()
-        details = self.query_one("#queue-details", Static)
+        details = self.details
         if target is None or target.queue not in self.queues:
             details.update("No cluster queue.")
             return
@@ -126,14 +121,7 @@ class QueuesView(View):
 
     def clear(self, names: list[str]) -> None:
         for name in names:
-            clear_error(self.app.ge, name)
-
-    def on_data_table_row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
-        self.show_details()
-
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "queue-filter":
-            self.show(list(self.queues.values()), self.env_names, self.states)
+            clear_error(self.ge, name)
 
     def attached(self, target: Target) -> list[str]:
         return split_list(self.queues[target.queue].value("ckpt_list", target.host))
@@ -181,8 +169,8 @@ class QueuesView(View):
         if target is None:
             return
         value = self.queues[target.queue].value(attr, target.host)
-        if attr == "starter_method" and value.upper() == "NONE" and self.app.hooks_dir:
-            value = os.path.join(self.app.hooks_dir, "qckpt-starter")
+        if attr == "starter_method" and value.upper() == "NONE" and self.hooks_dir:
+            value = os.path.join(self.hooks_dir, "qckpt-starter")
 
         def check(text: str) -> str | None:
             error = check_setting(attr, text)
@@ -197,9 +185,3 @@ class QueuesView(View):
                 )
             ),
         )
-
-    @work(thread=True, group="writes", exit_on_error=False)
-    def write(self, change, done: str) -> None:
-        change()
-        self.app.call_from_thread(self.app.notify, done)
-        self.app.call_from_thread(self.load)

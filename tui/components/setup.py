@@ -18,15 +18,28 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, RichLog, Static
 
 from qckpt.backend.errors import FieldError, QckptError, ValidationFailed
+from qckpt.backend.gridengine.runner import GridEngine
 from qckpt.backend.setup.steps import Answers, Step, StepFailed, steps
 
 from .dialogs import ValueScreen
 from .tables import details_grid
 
-ANSWERS = ("hooks_dir", "ckpt_dir", "templates", "queues", "job_user", "load_threshold",
-           "cpu_values")  # fmt: skip
-MARKS = {"todo": "", "running": "running…", "done": "done", "skipped": "skipped",
-         "failed": "FAILED"}  # fmt: skip
+ANSWERS = (
+    "hooks_dir",
+    "ckpt_dir",
+    "templates",
+    "queues",
+    "job_user",
+    "load_threshold",
+    "cpu_values",
+)
+MARKS = {
+    "todo": "",
+    "running": "running…",
+    "done": "done",
+    "skipped": "skipped",
+    "failed": "FAILED",
+}
 
 
 class Indented:
@@ -59,8 +72,9 @@ class SetupScreen(Screen):
         Binding("escape", "close", "Close", id="setup.close"),
     ]
 
-    def __init__(self, answers: Answers) -> None:
+    def __init__(self, ge: GridEngine, answers: Answers) -> None:
         super().__init__()
+        self.ge = ge
         self.answers = answers
         self.steps: list[Step] = []
         self.states: dict[str, str] = {}
@@ -88,7 +102,7 @@ class SetupScreen(Screen):
         pairs.append(("smoke_test", "yes" if self.answers.smoke_test else "no (t)"))
         self.query_one("#setup-answers", Static).update(details_grid(pairs))
         try:
-            self.steps = steps(self.app.ge, self.answers)
+            self.steps = steps(self.ge, self.answers)
         except QckptError as exc:
             self.steps = []
             self.query_one("#setup-shows", Static).update(f"{exc}\n\nPress e to change it.")
@@ -183,8 +197,7 @@ class SetupScreen(Screen):
 
     def action_close(self) -> None:
         if not self.busy:
-            self.app.pop_screen()
-            self.app.current_view().refresh_data(force=True)
+            self.dismiss(None)
 
     # -- running ---------------------------------------------------------------------
     def log_line(self, line: str) -> None:

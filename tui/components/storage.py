@@ -9,7 +9,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Input, Label, Sparkline, Static
+from textual.widgets import DataTable, Label, Sparkline, Static
 
 from qckpt.backend.jobs import events, usage_history
 from qckpt.backend.jobs.storage import (
@@ -32,6 +32,7 @@ EVENTS_SHOWN = 6
 
 class StorageView(View):
     BINDINGS = [Binding("o", "clean_orphans", "Clean orphans", id="storage.orphans")]
+    KEY = "storage"
     CHANGES = ("clean_orphans",)
 
     def __init__(self, **kwargs) -> None:
@@ -43,8 +44,8 @@ class StorageView(View):
         self.sort_column = 2  # by size, largest first
         self.sort_reverse = True
 
-    def compose(self) -> ComposeResult:
-        yield Input(placeholder="filter (esc clears)", id="storage-filter", classes="filter")
+    def compose_body(self) -> ComposeResult:
+        """Two tables: the ckpt_dirs, then the selected one's job directories (filtered)."""
         dirs = DataTable(id="dir-table", cursor_type="row", classes="dirs")
         dirs.add_columns(*DIR_COLUMNS)
         yield dirs
@@ -63,7 +64,7 @@ class StorageView(View):
 
     @work(thread=True, exclusive=True, group="storage", exit_on_error=False)
     def load(self) -> None:
-        dirs = overview(self.app.ge, self.scanner)
+        dirs = overview(self.ge, self.scanner)
         used = {usage.ckpt_dir: usage.used for _names, usage in dirs if usage.exists}
         series = usage_history.update(used)
         recent = {path: events.read(path, limit=EVENTS_SHOWN) for path in used}
@@ -93,7 +94,7 @@ class StorageView(View):
             ]
         sync_rows(self.query_one("#dir-table", DataTable), rows)
         self.show_dir()
-        self.app.loaded_ok()
+        self.loaded()
 
     def selected_dir(self) -> DirUsage | None:
         key = current_key(self.query_one("#dir-table", DataTable))
@@ -105,9 +106,15 @@ class StorageView(View):
         rows = {}
         if usage is not None:
             for t in usage.tasks:
-                rows[t.name] = [t.name, t.owner, human(t.size), str(t.generations), str(t.partials),
-                                "orphan" if t.orphan else ""]  # fmt: skip
-        sync_rows(tasks, rows, self.query_one(".filter", Input).value)
+                rows[t.name] = [
+                    t.name,
+                    t.owner,
+                    human(t.size),
+                    str(t.generations),
+                    str(t.partials),
+                    "orphan" if t.orphan else "",
+                ]
+        sync_rows(tasks, rows, self.text_filter)
         self.apply_sort()
         owners = usage.per_owner if usage else {}
         pairs = [(owner, human(size)) for owner, size in owners.items()]
@@ -161,9 +168,11 @@ class StorageView(View):
         if event.data_table.id == "dir-table":
             self.show_dir()
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "storage-filter":
-            self.show_dir()
+    def show_filtered(self) -> None:
+        self.show_dir()
+
+    def show_details(self) -> None:
+        self.show_dir()
 
     def action_clean_orphans(self) -> None:
         usage = self.selected_dir()
@@ -177,8 +186,9 @@ class StorageView(View):
             lambda yes: yes and self.clean(usage.ckpt_dir, list(usage.orphans)),
         )
 
-    @work(thread=True, group="writes", exit_on_error=False)
     def clean(self, ckpt_dir: str, names: list[str]) -> None:
-        removed = remove_orphans(ckpt_dir, names, known_job_ids(self.app.ge))  # checked again
-        self.app.call_from_thread(self.app.notify, f"removed {len(removed)} directories")
-        self.app.call_from_thread(self.load)
+        def remove() -> str:
+            removed = remove_orphans(ckpt_dir, names, known_job_ids(self.ge))  # checked again
+            return f"removed {len(removed)} directories"
+
+        self.write(remove, "removed the orphaned directories")
