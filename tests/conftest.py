@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import uuid
 
 import pytest
+from textual.geometry import Region
+from textual.widgets import DataTable
+from textual.worker import WorkerCancelled, WorkerFailed
 
 from qckpt.backend.errors import QckptError
 from qckpt.backend.gridengine.envs import EnvStore
@@ -85,6 +89,12 @@ def error_of(call) -> QckptError:
     return info.value
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that stop the cell's daemons run after all others (a test running meanwhile
+    would find no qmaster); the rest keep their order."""
+    items.sort(key=lambda item: item.get_closest_marker("stops_cell") is not None)
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
     """Say at the end whether the suite left the sandbox as it should: every execution
     host's sge_execd running (the next user of the sandbox needs them all)."""
@@ -103,3 +113,79 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.write_line(
             f"sandbox: left as found, sge_execd running on every host ({', '.join(hosts)})"
         )
+
+
+async def settle(app, pilot) -> None:
+    """Wait until no worker runs (a write starts a reload when it is done)."""
+    for _ in range(100):
+        # a failed worker: the app's handler shows it; the test looks at what the user sees.
+        # A cancelled one was replaced by a newer load of the same view.
+        with contextlib.suppress(WorkerFailed, WorkerCancelled):
+            await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in app.workers):
+            return
+    raise AssertionError("workers kept running")
+
+
+async def select_row(app, pilot, key: str) -> None:
+    table = app.current_view().query_one(DataTable)
+    table.move_cursor(row=table.get_row_index(key))
+    await pilot.pause()
+
+
+def shown_text(widget) -> str:
+    """What a widget shows, as plain text (its lines as rendered, joined)."""
+    width = widget.content_region.width or 120
+    lines = widget.render_lines(Region(0, 0, width, max(widget.content_region.height, 30)))
+    return "\n".join("".join(seg.text for seg in line).rstrip() for line in lines)
+
+
+def damage(path: str, how: str) -> None:
+    """Spoil a file as a disk or a crash would: cut to half its size, or 16 bytes in its
+    middle inverted (the same size)."""
+    if how == "truncated":
+        os.truncate(path, os.path.getsize(path) // 2)
+    else:  # the same size, other bytes in its middle
+        size = os.path.getsize(path)
+        with open(path, "r+b") as handle:
+            handle.seek(size // 2)
+            middle = handle.read(16)
+            handle.seek(size // 2)
+            handle.write(bytes(b ^ 0xFF for b in middle))
+
+
+SIZE = (140, 40)  # the console's screen in Pilot tests
+
+
+@pytest.fixture
+def screen_size() -> tuple[int, int]:
+    return SIZE
+
+
+# -- the helpers above, as fixtures --------------------------------------------------
+
+
+@pytest.fixture(name="settle")
+def settle_fixture():
+    return settle
+
+
+@pytest.fixture(name="select_row")
+def select_row_fixture():
+    return select_row
+
+
+@pytest.fixture(name="shown_text")
+def shown_text_fixture():
+    return shown_text
+
+
+@pytest.fixture(name="damage")
+def damage_fixture():
+    return damage
+
+
+@pytest.fixture(name="error_of")
+def error_of_fixture():
+    return error_of

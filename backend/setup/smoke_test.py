@@ -20,7 +20,6 @@ PROGRAM = '''#!/usr/bin/python3
 """qckpt's smoke-test job: counts; USR1 saves the count in $QCKPT_DIR, USR2 saves and exits
 (the signal engine); under DMTCP it is checkpointed whole. --restart reads the count back."""
 import json, os, signal, sys, time
-from qckpt.hooks import errors
 state = os.path.join(os.environ["QCKPT_DIR"], "smoke.json")
 count = json.load(open(state))["count"] if "--restart" in sys.argv else 0
 def save(*_):

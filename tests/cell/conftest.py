@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+from qckpt.hooks import layout
+from tests.cell.jobs import events_of, wait_until
 
 
 @pytest.fixture
@@ -11,3 +16,60 @@ def hosts(sandbox):
     second = sandbox.extra_hosts(2)[0].name
     assert second in sandbox.ge().run(["qconf", "-sel"]).stdout.split()
     return sandbox.host, second
+
+
+def drain(ge, queue: str, host: str) -> None:
+    ge.run(["qmod", "-d", f"{queue}@{host}"])
+
+
+def undrain(ge, queue: str, host: str) -> None:
+    ge.run(["qmod", "-e", f"{queue}@{host}"])
+
+
+def manifest_of(sandbox, job: str) -> dict:
+    return layout.read_json(os.path.join(sandbox.ckpt_dir, f"{job}.1", layout.MANIFEST)) or {}
+
+
+def started_on(sandbox, job: str, host: str) -> bool:
+    manifest = manifest_of(sandbox, job)
+    return manifest.get("host") == host and manifest.get("state") == "running"
+
+
+def move_from_a_to_b(sandbox, queue: str, job: str, a: str, b: str) -> None:
+    """Once the job runs on A: drain A, let B take jobs, migrate; Grid Engine restarts it on B."""
+    ge = sandbox.ge()
+    wait_until(lambda: started_on(sandbox, job, a), 60, "the start on A")
+    wait_until(lambda: "checkpoint" in events_of(sandbox.ckpt_dir, job), 60, "a checkpoint")
+    drain(ge, queue, a)
+    undrain(ge, queue, b)
+    ge.run(["qmod", "-sj", job], user=sandbox.user)
+    wait_until(lambda: "restart" in events_of(sandbox.ckpt_dir, job), 150, "the restart on B")
+    assert manifest_of(sandbox, job)["restarts"][-1]["host"] == b
+
+
+# -- the helpers above, as fixtures --------------------------------------------------
+
+
+@pytest.fixture(name="drain")
+def drain_fixture():
+    return drain
+
+
+@pytest.fixture(name="undrain")
+def undrain_fixture():
+    return undrain
+
+
+@pytest.fixture(name="manifest_of")
+def manifest_of_fixture():
+    return manifest_of
+
+
+@pytest.fixture(name="started_on")
+def started_on_fixture():
+    return started_on
+
+
+@pytest.fixture(name="move_from_a_to_b")
+def move_from_a_to_b_fixture():
+    return move_from_a_to_b

@@ -19,7 +19,6 @@ from qckpt.backend.gridengine.checkpoint import FIELD_NAMES, INTERFACES, Checkpo
 from qckpt.backend.gridengine.envs import EnvStore
 from qckpt.backend.gridengine.runner import GridEngine
 from tests.bad_inputs import BAD, valid_env
-from tests.conftest import error_of
 
 pytestmark = pytest.mark.cell
 
@@ -49,7 +48,7 @@ def test_a_command_longer_than_qconf_line_wraps_round_trips(envs, name_for):
     assert stored.ckpt_command == env.ckpt_command.strip()
 
 
-def test_none_of_the_bad_inputs_reaches_qconf(envs, ge, name_for):
+def test_none_of_the_bad_inputs_reaches_qconf(envs, ge, name_for, error_of):
     name = name_for()
     ge.calls.clear()
     for field, value, _words in BAD:
@@ -63,7 +62,7 @@ def test_none_of_the_bad_inputs_reaches_qconf(envs, ge, name_for):
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(field=st.sampled_from(list(FIELD_NAMES)), junk=st.text(max_size=30))
-def test_generated_input_reaches_qconf_only_when_valid(envs, ge, field, junk):
+def test_generated_input_reaches_qconf_only_when_valid(envs, ge, field, junk, error_of):
     env = valid_env("hyp-never-written").with_changes(**{FIELD_NAMES[field]: junk + "\n$x"})
     ge.calls.clear()
     error = error_of(lambda: envs.add(env))
@@ -71,7 +70,7 @@ def test_generated_input_reaches_qconf_only_when_valid(envs, ge, field, junk):
     assert ge.calls == []
 
 
-def test_change_made_behind_the_backends_back_is_refused_on_modify(envs, ge, name_for):
+def test_change_made_behind_the_backends_back_is_refused_on_modify(envs, ge, name_for, error_of):
     loaded = envs.add(valid_env(name_for()))
     qconf_file(ge, "-Mckpt", loaded.with_changes(ckpt_dir="/elsewhere").to_text())
     error = error_of(lambda: envs.modify(loaded.with_changes(when="m"), loaded))
@@ -87,14 +86,14 @@ def test_modify_writes_and_reads_back(envs, name_for):
     assert (stored.when, stored.signal) == ("m", "10")
 
 
-def test_add_of_an_existing_name_carries_qconfs_message(envs, name_for):
+def test_add_of_an_existing_name_carries_qconfs_message(envs, name_for, error_of):
     env = envs.add(valid_env(name_for()))
     error = error_of(lambda: envs.add(env))
     assert isinstance(error, AlreadyExists)
     assert f'"{env.name}" already exists' in str(error)
 
 
-def test_show_of_a_missing_name_is_not_found(envs, name_for):
+def test_show_of_a_missing_name_is_not_found(envs, name_for, error_of):
     assert isinstance(error_of(lambda: envs.get(name_for())), NotFound)
 
 
@@ -111,7 +110,7 @@ def test_delete_removes_the_object(envs, name_for):
 
 
 def test_delete_of_an_object_a_queue_uses_gives_grid_engines_reason(
-    envs, queues, name_for, test_queue
+    envs, queues, name_for, test_queue, error_of
 ):
     from qckpt.backend.gridengine.queues import Target
 
@@ -123,7 +122,9 @@ def test_delete_of_an_object_a_queue_uses_gives_grid_engines_reason(
     assert env.name in envs.names()
 
 
-def test_delete_of_an_object_a_job_uses_gives_grid_engines_reason(sandbox, envs, ge, name_for):
+def test_delete_of_an_object_a_job_uses_gives_grid_engines_reason(
+    sandbox, envs, ge, name_for, error_of
+):
     env = envs.add(valid_env(name_for()))
     out = ge.run(
         ["qsub", "-h", "-b", "y", "-ckpt", env.name, "-o", "/dev/null", "/bin/true"],
@@ -139,7 +140,7 @@ def test_delete_of_an_object_a_job_uses_gives_grid_engines_reason(sandbox, envs,
         ge.run(["qdel", job])
 
 
-def test_a_user_who_is_not_a_manager_gets_a_permission_error(sandbox, name_for):
+def test_a_user_who_is_not_a_manager_gets_a_permission_error(sandbox, name_for, error_of):
     as_user = EnvStore(GridEngine(env=sandbox.env(), user=sandbox.user))
     error = error_of(lambda: as_user.add(valid_env(name_for())))
     assert isinstance(error, NotManager)

@@ -22,8 +22,6 @@ from tests.cell.jobs import (
     wait_finished,
     wait_until,
 )
-from tests.cell.test_two_hosts import drain, started_on, undrain
-from tests.hooks.test_fallback import damage
 
 pytestmark = [
     pytest.mark.cell,
@@ -31,18 +29,22 @@ pytestmark = [
 ]
 
 
-def written_broken(generation: str, images: list[str]) -> None:
-    """Images DMTCP wrote broken: cut short before qckpt took its checks, so they pass and
-    only the restore finds it out (it dies at once)."""
-    for image in images:
-        damage(os.path.join(generation, image), "truncated")
-    meta_path = os.path.join(generation, layout.META)
-    meta = layout.read_json(meta_path)
-    meta["checks"] = generations.checks_of(generation)
-    owner = os.stat(meta_path)
-    layout.write_json_atomic(meta_path, meta)
-    os.chown(meta_path, owner.st_uid, owner.st_gid)
-    assert generations.fault(generation) is None
+@pytest.fixture(name="written_broken")
+def written_broken_fixture(damage):
+    def written_broken(generation: str, images: list[str]) -> None:
+        """Images DMTCP wrote broken: cut short before qckpt took its checks, so they pass and
+        only the restore finds it out (it dies at once)."""
+        for image in images:
+            damage(os.path.join(generation, image), "truncated")
+        meta_path = os.path.join(generation, layout.META)
+        meta = layout.read_json(meta_path)
+        meta["checks"] = generations.checks_of(generation)
+        owner = os.stat(meta_path)
+        layout.write_json_atomic(meta_path, meta)
+        os.chown(meta_path, owner.st_uid, owner.st_gid)
+        assert generations.fault(generation) is None
+
+    return written_broken
 
 
 # "dies at restore": every process's image is broken, the job's first process dies;
@@ -51,7 +53,7 @@ def written_broken(generation: str, images: list[str]) -> None:
     "how", ["truncated", "corrupted", "dies at restore", "a child dies at restore"]
 )
 def test_a_damaged_newest_dmtcp_generation_falls_back_to_the_previous(
-    sandbox, hosts, name_for, how
+    sandbox, hosts, name_for, how, damage, drain, started_on, undrain, written_broken
 ):
     a, b = hosts
     ge = sandbox.ge()

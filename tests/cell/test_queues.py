@@ -7,7 +7,6 @@ from qckpt.backend.gridengine.formats import split_list
 from qckpt.backend.gridengine.queues import QueueStore, Target
 from qckpt.backend.gridengine.runner import GridEngine
 from tests.bad_inputs import valid_env
-from tests.conftest import error_of
 
 pytestmark = pytest.mark.cell
 
@@ -56,13 +55,15 @@ def test_attach_is_idempotent(queues, ge, test_queue, two_envs):
     assert ckpt_list_line(ge, test_queue) == two_envs[0]
 
 
-def test_attach_of_a_missing_environment_changes_nothing(queues, ge, test_queue, name_for):
+def test_attach_of_a_missing_environment_changes_nothing(
+    queues, ge, test_queue, name_for, error_of
+):
     before = ge.qconf("-sq", test_queue).stdout
     assert isinstance(error_of(lambda: queues.attach(name_for(), Target(test_queue))), NotFound)
     assert ge.qconf("-sq", test_queue).stdout == before
 
 
-def test_a_host_outside_the_hostlist_is_refused(queues, ge, test_queue, two_envs):
+def test_a_host_outside_the_hostlist_is_refused(queues, ge, test_queue, two_envs, error_of):
     before = ge.qconf("-sq", test_queue).stdout
     error = error_of(lambda: queues.attach(two_envs[0], Target(test_queue, "nohost")))
     assert isinstance(error, ValidationFailed)
@@ -71,14 +72,14 @@ def test_a_host_outside_the_hostlist_is_refused(queues, ge, test_queue, two_envs
 
 
 @pytest.mark.parametrize("starter", ["relative/starter", "/path with/space", ""])
-def test_a_bad_starter_changes_nothing(queues, ge, test_queue, two_envs, starter):
+def test_a_bad_starter_changes_nothing(queues, ge, test_queue, two_envs, starter, error_of):
     before = ge.qconf("-sq", test_queue).stdout
     error = error_of(lambda: queues.attach(two_envs[0], Target(test_queue), starter=starter))
     assert isinstance(error, ValidationFailed) and error.errors[0].field == "starter_method"
     assert ge.qconf("-sq", test_queue).stdout == before
 
 
-def test_detach_of_an_environment_not_attached_is_an_error(queues, test_queue, two_envs):
+def test_detach_of_an_environment_not_attached_is_an_error(queues, test_queue, two_envs, error_of):
     error = error_of(lambda: queues.detach(two_envs[0], Target(test_queue)))
     assert isinstance(error, ValidationFailed) and "is not attached" in str(error)
 
@@ -105,7 +106,7 @@ def test_set_interval_and_thresholds_on_queue_and_host(sandbox, queues, test_que
     ],
 )
 def test_bad_settings_name_the_attribute_and_change_nothing(
-    queues, ge, test_queue, attr, value, words
+    queues, ge, test_queue, attr, value, words, error_of
 ):
     before = ge.qconf("-sq", test_queue).stdout
     changes = {"min_cpu_interval": "00:03:00", attr: value}
@@ -126,7 +127,7 @@ def test_queue_list_shows_overrides(sandbox, queues, test_queue, two_envs):
     }
 
 
-def test_a_user_who_is_not_a_manager_cannot_attach(sandbox, test_queue, two_envs):
+def test_a_user_who_is_not_a_manager_cannot_attach(sandbox, test_queue, two_envs, error_of):
     as_user = QueueStore(GridEngine(env=sandbox.env(), user=sandbox.user))
     error = error_of(lambda: as_user.attach(two_envs[0], Target(test_queue)))
     assert isinstance(error, NotManager)

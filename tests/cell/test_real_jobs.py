@@ -23,7 +23,6 @@ from tests.cell.jobs import (
     wait_finished,
     wait_until,
 )
-from tests.cell.test_two_hosts import drain, manifest_of, started_on, undrain
 
 pytestmark = pytest.mark.cell
 TARGET = "400"  # 40 s of counting: long enough to be migrated half-way
@@ -34,7 +33,9 @@ def output(path: str) -> list[str]:
         return handle.read().splitlines()
 
 
-def test_each_kind_of_job_is_migrated_to_the_other_host_and_resumes(sandbox, hosts, name_for):
+def test_each_kind_of_job_is_migrated_to_the_other_host_and_resumes(
+    sandbox, hosts, name_for, drain, manifest_of, started_on, undrain
+):
     a, b = hosts
     ge = sandbox.ge()
     env = name_for("rj")

@@ -26,7 +26,6 @@ from tests.cell.jobs import (
     wait_finished,
     wait_until,
 )
-from tests.cell.test_two_hosts import drain, manifest_of, move_from_a_to_b
 
 pytestmark = pytest.mark.cell
 TARGET = 300  # 30 s of counting
@@ -40,7 +39,9 @@ def came_up(events: list[str]) -> bool:
 
 
 @pytest.mark.parametrize("engine", ["signal", "dmtcp"])
-def test_tmpdir_is_kept_and_put_back_in_the_new_runs_tmpdir(sandbox, hosts, name_for, engine):
+def test_tmpdir_is_kept_and_put_back_in_the_new_runs_tmpdir(
+    sandbox, hosts, name_for, engine, drain, manifest_of, move_from_a_to_b
+):
     if engine == "dmtcp" and not has_dmtcp():
         pytest.skip("DMTCP is not installed (on PATH or /opt/dmtcp)")
     a, b = hosts

@@ -13,7 +13,7 @@ import pytest
 from textual.widgets import DataTable
 
 from qckpt.backend.setup.cpu_complexes import ensure_complexes, set_host_values
-from qckpt.hooks import cpu, layout
+from qckpt.hooks import cpu
 from qckpt.tui.app import QckptApp
 from qckpt.tui.settings import Settings
 from tests.cell.jobs import (
@@ -27,41 +27,13 @@ from tests.cell.jobs import (
     wait_finished,
     wait_until,
 )
-from tests.console.test_console import SIZE, select_row, settle, shown_text
 
 pytestmark = pytest.mark.cell
 
 
-def drain(ge, queue: str, host: str) -> None:
-    ge.run(["qmod", "-d", f"{queue}@{host}"])
-
-
-def undrain(ge, queue: str, host: str) -> None:
-    ge.run(["qmod", "-e", f"{queue}@{host}"])
-
-
-def manifest_of(sandbox, job: str) -> dict:
-    return layout.read_json(os.path.join(sandbox.ckpt_dir, f"{job}.1", layout.MANIFEST)) or {}
-
-
-def started_on(sandbox, job: str, host: str) -> bool:
-    manifest = manifest_of(sandbox, job)
-    return manifest.get("host") == host and manifest.get("state") == "running"
-
-
-def move_from_a_to_b(sandbox, queue: str, job: str, a: str, b: str) -> None:
-    """Once the job runs on A: drain A, let B take jobs, migrate; Grid Engine restarts it on B."""
-    ge = sandbox.ge()
-    wait_until(lambda: started_on(sandbox, job, a), 60, "the start on A")
-    wait_until(lambda: "checkpoint" in events_of(sandbox.ckpt_dir, job), 60, "a checkpoint")
-    drain(ge, queue, a)
-    undrain(ge, queue, b)
-    ge.run(["qmod", "-sj", job], user=sandbox.user)
-    wait_until(lambda: "restart" in events_of(sandbox.ckpt_dir, job), 150, "the restart on B")
-    assert manifest_of(sandbox, job)["restarts"][-1]["host"] == b
-
-
-async def test_a_job_migrates_to_the_second_host_and_goes_on(sandbox, hosts, name_for):
+async def test_a_job_migrates_to_the_second_host_and_goes_on(
+    sandbox, hosts, name_for, screen_size, drain, move_from_a_to_b, select_row, settle, shown_text
+):
     a, b = hosts
     ge = sandbox.ge()
     env = name_for("mh")
@@ -91,7 +63,7 @@ async def test_a_job_migrates_to_the_second_host_and_goes_on(sandbox, hosts, nam
         move_from_a_to_b(sandbox, queue, job, a, b)
 
         app = QckptApp(ge=ge, settings=Settings(refresh=60))
-        async with app.run_test(size=SIZE) as pilot:  # what an administrator sees
+        async with app.run_test(size=screen_size) as pilot:  # what an administrator sees
             await settle(app, pilot)
             await app.switch_view("jobs")
             await settle(app, pilot)
@@ -117,7 +89,9 @@ async def test_a_job_migrates_to_the_second_host_and_goes_on(sandbox, hosts, nam
 
 
 @pytest.mark.skipif(not has_dmtcp(), reason="DMTCP is not installed (on PATH or under /opt/dmtcp)")
-def test_a_dmtcp_job_restarts_on_the_second_host(sandbox, hosts, name_for):
+def test_a_dmtcp_job_restarts_on_the_second_host(
+    sandbox, hosts, name_for, drain, manifest_of, move_from_a_to_b
+):
     a, b = hosts
     ge = sandbox.ge()
     env = name_for("md")
@@ -150,7 +124,9 @@ def test_a_dmtcp_job_restarts_on_the_second_host(sandbox, hosts, name_for):
         assert accounting(ge, job, records=2)[-1]["hostname"] == b
 
 
-def test_same_cpu_migration_refuses_a_host_with_a_lower_cpu_level(sandbox, hosts, name_for):
+def test_same_cpu_migration_refuses_a_host_with_a_lower_cpu_level(
+    sandbox, hosts, name_for, drain, manifest_of, started_on, undrain
+):
     """B says (host complex values) it has an older CPU: a job pinned on A never goes there."""
     a, b = hosts
     ge = sandbox.ge()

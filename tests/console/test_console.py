@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 from functools import partial
 
 import pytest
-from textual.geometry import Region
 from textual.widgets import Checkbox, DataTable, Input, Static
-from textual.worker import WorkerCancelled, WorkerFailed
 
 from qckpt.backend.gridengine.queue_states import instance_states
 from qckpt.backend.gridengine.queues import Target
@@ -20,43 +17,18 @@ from tests.bad_inputs import valid_env
 from tests.cell.jobs import submit, wait_until
 
 pytestmark = pytest.mark.cell
-SIZE = (140, 40)
-
-
-async def settle(app, pilot) -> None:
-    """Wait until no worker runs (a write starts a reload when it is done)."""
-    for _ in range(100):
-        # a failed worker: the app's handler shows it; the test looks at what the user sees.
-        # A cancelled one was replaced by a newer load of the same view.
-        with contextlib.suppress(WorkerFailed, WorkerCancelled):
-            await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(w.is_running for w in app.workers):
-            return
-    raise AssertionError("workers kept running")
-
-
-async def select_row(app, pilot, key: str) -> None:
-    table = app.current_view().query_one(DataTable)
-    table.move_cursor(row=table.get_row_index(key))
-    await pilot.pause()
-
-
-def shown_text(widget) -> str:
-    """What a widget shows, as plain text (its lines as rendered, joined)."""
-    width = widget.content_region.width or 120
-    lines = widget.render_lines(Region(0, 0, width, max(widget.content_region.height, 30)))
-    return "\n".join("".join(seg.text for seg in line).rstrip() for line in lines)
 
 
 def cellbar(app) -> str:
     return str(app.query_one("#cellbar", Static).render())
 
 
-async def test_the_frame_shows_the_cell_and_the_environments(sandbox, ge, envs, name_for):
+async def test_the_frame_shows_the_cell_and_the_environments(
+    sandbox, ge, envs, name_for, screen_size, select_row, settle, shown_text
+):
     env = envs.add(valid_env(name_for()))
     app = QckptApp(ge=ge, settings=Settings(refresh=60))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=screen_size) as pilot:
         await settle(app, pilot)
         assert f"cell {sandbox.cell} @ {sandbox.host}" in cellbar(app)
         assert "root (manager)" in cellbar(app)
@@ -66,10 +38,10 @@ async def test_the_frame_shows_the_cell_and_the_environments(sandbox, ge, envs, 
         assert env.ckpt_command in shown_text(app.query_one("#env-details", Static))
 
 
-async def test_add_through_the_form_validates_as_you_type(ge, envs, name_for):
+async def test_add_through_the_form_validates_as_you_type(ge, envs, name_for, screen_size, settle):
     name = name_for()
     app = QckptApp(ge=ge, settings=Settings(refresh=60))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=screen_size) as pilot:
         await settle(app, pilot)
         await pilot.press("a")
         form = app.screen
@@ -93,24 +65,30 @@ async def test_add_through_the_form_validates_as_you_type(ge, envs, name_for):
     assert envs.get(name).ckpt_command == "/opt/hook checkpoint $job_id"
 
 
-async def tick_m_in_the_form(app, pilot, name: str, meanwhile=None) -> None:
-    """Open the edit form of `name`, tick `when` m and apply (`meanwhile`: a change made on
-    the cell while the form is open)."""
-    await settle(app, pilot)
-    await select_row(app, pilot, name)
-    await pilot.press("e")
-    if meanwhile is not None:
-        meanwhile()
-    app.screen.query_one("#when-m", Checkbox).value = True
-    await pilot.pause()
-    await pilot.press("ctrl+s")
-    await settle(app, pilot)
+@pytest.fixture(name="tick_m_in_the_form")
+def tick_m_in_the_form_fixture(settle, select_row):
+    async def tick_m_in_the_form(app, pilot, name: str, meanwhile=None) -> None:
+        """Open the edit form of `name`, tick `when` m and apply (`meanwhile`: a change made on
+        the cell while the form is open)."""
+        await settle(app, pilot)
+        await select_row(app, pilot, name)
+        await pilot.press("e")
+        if meanwhile is not None:
+            meanwhile()
+        app.screen.query_one("#when-m", Checkbox).value = True
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+
+    return tick_m_in_the_form
 
 
-async def test_edit_shows_the_difference_and_applies_it(ge, envs, name_for):
+async def test_edit_shows_the_difference_and_applies_it(
+    ge, envs, name_for, screen_size, settle, tick_m_in_the_form
+):
     env = envs.add(valid_env(name_for()))
     app = QckptApp(ge=ge, settings=Settings(refresh=60))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=screen_size) as pilot:
         await tick_m_in_the_form(app, pilot, env.name)
         assert isinstance(app.screen, ConfirmScreen)
         assert app.screen.details == "when: xsr -> xsmr"
@@ -119,10 +97,12 @@ async def test_edit_shows_the_difference_and_applies_it(ge, envs, name_for):
     assert envs.get(env.name).when == "xsmr"
 
 
-async def test_an_edit_is_refused_when_the_cell_changed_meanwhile(ge, envs, name_for):
+async def test_an_edit_is_refused_when_the_cell_changed_meanwhile(
+    ge, envs, name_for, screen_size, tick_m_in_the_form
+):
     env = envs.add(valid_env(name_for()))
     app = QckptApp(ge=ge, settings=Settings(refresh=60))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=screen_size) as pilot:
         behind_the_back = partial(envs.edit, env.name, ckpt_dir="/elsewhere")
         await tick_m_in_the_form(app, pilot, env.name, meanwhile=behind_the_back)
         assert isinstance(app.screen, ErrorScreen)
@@ -133,12 +113,12 @@ async def test_an_edit_is_refused_when_the_cell_changed_meanwhile(ge, envs, name
 
 
 async def test_delete_of_a_referenced_object_shows_grid_engines_reason(
-    ge, envs, queues, name_for, test_queue
+    ge, envs, queues, name_for, test_queue, screen_size, select_row, settle
 ):
     env = envs.add(valid_env(name_for()))
     queues.attach(env.name, Target(test_queue))
     app = QckptApp(ge=ge, settings=Settings(refresh=60))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=screen_size) as pilot:
         await settle(app, pilot)
         await select_row(app, pilot, env.name)
         await pilot.press("ctrl+d")
@@ -150,10 +130,12 @@ async def test_delete_of_a_referenced_object_shows_grid_engines_reason(
     assert env.name in envs.names()
 
 
-async def test_attach_and_detach_in_the_queues_view(ge, envs, queues, name_for, test_queue):
+async def test_attach_and_detach_in_the_queues_view(
+    ge, envs, queues, name_for, test_queue, screen_size, select_row, settle
+):
     env = envs.add(valid_env(name_for()))
     app = QckptApp(ge=ge, settings=Settings(refresh=60))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=screen_size) as pilot:
         await settle(app, pilot)
         await pilot.press("colon", *"queues", "enter")
         await settle(app, pilot)
@@ -173,10 +155,12 @@ async def test_attach_and_detach_in_the_queues_view(ge, envs, queues, name_for, 
     assert queues.get(test_queue).value("ckpt_list") == "NONE"
 
 
-async def test_read_only_mode_offers_and_makes_no_change(ge, envs, name_for):
+async def test_read_only_mode_offers_and_makes_no_change(
+    ge, envs, name_for, screen_size, select_row, settle
+):
     env = envs.add(valid_env(name_for()))
     app = QckptApp(ge=ge, settings=Settings(refresh=60), read_only=True)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=screen_size) as pilot:
         await settle(app, pilot)
         assert "READ ONLY" in cellbar(app)
         await select_row(app, pilot, env.name)
@@ -187,10 +171,12 @@ async def test_read_only_mode_offers_and_makes_no_change(ge, envs, name_for):
     assert envs.get(env.name) == env
 
 
-async def test_slash_filters_the_table_and_escape_clears_it(ge, envs, name_for):
+async def test_slash_filters_the_table_and_escape_clears_it(
+    ge, envs, name_for, screen_size, settle
+):
     one, two = envs.add(valid_env(name_for())), envs.add(valid_env(name_for()))
     app = QckptApp(ge=ge, settings=Settings(refresh=60))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=screen_size) as pilot:
         await settle(app, pilot)
         await pilot.press("slash", *one.name)
         await pilot.pause()
@@ -202,10 +188,12 @@ async def test_slash_filters_the_table_and_escape_clears_it(ge, envs, name_for):
         assert {one.name, two.name} <= set(keys)
 
 
-async def test_a_binding_can_be_rebound_from_the_keymap(ge, envs, name_for):
+async def test_a_binding_can_be_rebound_from_the_keymap(
+    ge, envs, name_for, screen_size, select_row, settle
+):
     env = envs.add(valid_env(name_for()))
     app = QckptApp(ge=ge, settings=Settings(refresh=60, keymap={"env.delete": "x"}))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=screen_size) as pilot:
         await settle(app, pilot)
         await select_row(app, pilot, env.name)
         await pilot.press("x")
@@ -214,9 +202,9 @@ async def test_a_binding_can_be_rebound_from_the_keymap(ge, envs, name_for):
         assert app.screen.question == f"Delete checkpoint environment {env.name}?"
 
 
-async def test_the_palette_offers_the_current_views_actions(ge):
+async def test_the_palette_offers_the_current_views_actions(ge, screen_size, settle):
     app = QckptApp(ge=ge, settings=Settings(refresh=60))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=screen_size) as pilot:
         await settle(app, pilot)
         await pilot.press("colon", *"queues", "enter")
         await settle(app, pilot)
@@ -227,9 +215,9 @@ async def test_the_palette_offers_the_current_views_actions(ge):
         assert hits == ["Go to environments", "Go to queues", "Go to jobs", "Go to storage"]
 
 
-async def test_question_mark_lists_the_keys_of_the_view(ge):
+async def test_question_mark_lists_the_keys_of_the_view(ge, screen_size, settle):
     app = QckptApp(ge=ge, settings=Settings(refresh=60))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=screen_size) as pilot:
         await settle(app, pilot)
         await pilot.press("question_mark")
         await pilot.pause()
@@ -238,9 +226,9 @@ async def test_question_mark_lists_the_keys_of_the_view(ge):
         assert "Clone" in descriptions and "Go to" in descriptions
 
 
-async def test_a_template_fills_the_hook_commands(ge):
+async def test_a_template_fills_the_hook_commands(ge, screen_size, settle):
     app = QckptApp(ge=ge, settings=Settings(refresh=60), hooks_dir="/opt/qckpt")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=screen_size) as pilot:
         await settle(app, pilot)
         await pilot.press("a")
         await pilot.pause()
@@ -252,11 +240,11 @@ async def test_a_template_fills_the_hook_commands(ge):
         assert "--signal USR2" in command
 
 
-async def test_clone_asks_for_a_new_name(ge, envs, name_for):
+async def test_clone_asks_for_a_new_name(ge, envs, name_for, screen_size, select_row, settle):
     source = envs.add(valid_env(name_for()))
     target = name_for()
     app = QckptApp(ge=ge, settings=Settings(refresh=60))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=screen_size) as pilot:
         await settle(app, pilot)
         await select_row(app, pilot, source.name)
         await pilot.press("c")
@@ -270,9 +258,11 @@ async def test_clone_asks_for_a_new_name(ge, envs, name_for):
     assert envs.get(target).with_changes(name=source.name) == source
 
 
-async def test_queue_values_are_checked_before_they_are_set(ge, queues, test_queue):
+async def test_queue_values_are_checked_before_they_are_set(
+    ge, queues, test_queue, screen_size, select_row, settle
+):
     app = QckptApp(ge=ge, settings=Settings(refresh=60), hooks_dir="/opt/qckpt")
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=screen_size) as pilot:
         await settle(app, pilot)
         await app.switch_view("queues")
         await settle(app, pilot)
@@ -295,14 +285,16 @@ async def test_queue_values_are_checked_before_they_are_set(ge, queues, test_que
     assert queue.value("min_cpu_interval") == "00:10:00"
 
 
-async def test_a_queue_in_error_state_shows_why_and_can_be_cleared(sandbox, ge, test_queue):
+async def test_a_queue_in_error_state_shows_why_and_can_be_cleared(
+    sandbox, ge, test_queue, screen_size, select_row, settle, shown_text
+):
     ge.qconf("-mattr", "queue", "starter_method", "/nonexistent/qckpt-starter", test_queue)
     job = submit(ge, sandbox, "-q", test_queue, "-b", "y", "-o", "/dev/null", "/bin/true")
     name = f"{test_queue}@{sandbox.host}"
     try:
         wait_until(lambda: "E" in instance_states(ge)[name].states, 60, "the E state")
         app = QckptApp(ge=ge, settings=Settings(refresh=60))
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=screen_size) as pilot:
             await settle(app, pilot)
             await app.switch_view("queues")
             await settle(app, pilot)

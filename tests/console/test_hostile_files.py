@@ -22,7 +22,6 @@ from qckpt.hooks import layout
 from qckpt.tui.app import QckptApp
 from qckpt.tui.settings import Settings
 from tests.cell.jobs import submit
-from tests.console.test_console import select_row, settle, shown_text
 
 pytestmark = pytest.mark.cell
 QCKPT = str(Path(sys.executable).parent / "qckpt")
@@ -102,7 +101,9 @@ def cells(table: DataTable, key: str) -> list[str]:
     return [str(cell) for cell in table.get_row(key)]
 
 
-async def test_the_console_shows_every_job_plainly_whatever_its_files(sandbox, hostile):
+async def test_the_console_shows_every_job_plainly_whatever_its_files(
+    sandbox, hostile, select_row, settle, shown_text
+):
     app = QckptApp(ge=sandbox.ge(), settings=Settings(refresh=60))
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(app, pilot)

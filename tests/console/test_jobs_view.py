@@ -21,7 +21,6 @@ from tests.cell.jobs import (
     submit,
     wait_until,
 )
-from tests.console.test_console import SIZE, select_row, settle, shown_text
 
 pytestmark = pytest.mark.cell
 
@@ -57,14 +56,20 @@ def state_of(ge, sandbox, job: str) -> str:
     return ""
 
 
-async def open_jobs(app, pilot) -> DataTable:
-    await settle(app, pilot)
-    await app.switch_view("jobs")
-    await settle(app, pilot)
-    return app.query_one("#job-table", DataTable)
+@pytest.fixture(name="open_jobs")
+def open_jobs_fixture(settle):
+    async def open_jobs(app, pilot) -> DataTable:
+        await settle(app, pilot)
+        await app.switch_view("jobs")
+        await settle(app, pilot)
+        return app.query_one("#job-table", DataTable)
+
+    return open_jobs
 
 
-async def test_jobs_are_listed_with_their_checkpoints_sorted_and_toggled(sandbox, name_for):
+async def test_jobs_are_listed_with_their_checkpoints_sorted_and_toggled(
+    sandbox, name_for, screen_size, select_row, settle, shown_text, open_jobs
+):
     ge = sandbox.ge()
     env = name_for("jv")
     with checkpointing_queue(sandbox, env, "signal", when="xsmr") as queue:
@@ -74,7 +79,7 @@ async def test_jobs_are_listed_with_their_checkpoints_sorted_and_toggled(sandbox
             for job in (first, second):
                 wait_until(lambda j=job: "checkpoint" in events_of(sandbox.ckpt_dir, j), 60, "ckpt")
             app = QckptApp(ge=ge, settings=Settings(refresh=60))
-            async with app.run_test(size=SIZE) as pilot:
+            async with app.run_test(size=screen_size) as pilot:
                 table = await open_jobs(app, pilot)
                 keys = [k.value for k in table.rows]
                 assert {first, second} <= set(keys) and plain not in keys
@@ -96,7 +101,9 @@ async def test_jobs_are_listed_with_their_checkpoints_sorted_and_toggled(sandbox
             ge.run(["qdel", first, second, plain], check=False)
 
 
-async def test_actions_ask_first_and_migrate_needs_x(sandbox, name_for):
+async def test_actions_ask_first_and_migrate_needs_x(
+    sandbox, name_for, screen_size, select_row, settle, open_jobs
+):
     ge = sandbox.ge()
     env = name_for("jn")
     with checkpointing_queue(sandbox, env, "signal", when="m") as queue:  # no x
@@ -104,7 +111,7 @@ async def test_actions_ask_first_and_migrate_needs_x(sandbox, name_for):
         try:
             wait_until(lambda: state_of(ge, sandbox, job) == "r", 60, "the job to run")
             app = QckptApp(ge=ge, settings=Settings(refresh=60))
-            async with app.run_test(size=SIZE) as pilot:
+            async with app.run_test(size=screen_size) as pilot:
                 await open_jobs(app, pilot)
                 await select_row(app, pilot, job)
                 await pilot.press("m")
@@ -130,7 +137,7 @@ async def test_actions_ask_first_and_migrate_needs_x(sandbox, name_for):
 
 
 async def test_checkpoint_now_runs_the_hook_as_the_owner_and_shows_the_generation(
-    sandbox, name_for
+    sandbox, name_for, screen_size, select_row, settle, open_jobs
 ):
     ge = sandbox.ge()
     env = name_for("jc")
@@ -142,7 +149,7 @@ async def test_checkpoint_now_runs_the_hook_as_the_owner_and_shows_the_generatio
             task_dir = os.path.join(sandbox.ckpt_dir, f"{job}.1")
             wait_until(lambda: os.path.exists(os.path.join(task_dir, "manifest.json")), 30, "start")
             app = QckptApp(ge=ge, settings=Settings(refresh=60))
-            async with app.run_test(size=SIZE) as pilot:
+            async with app.run_test(size=screen_size) as pilot:
                 table = await open_jobs(app, pilot)
                 await select_row(app, pilot, held)
                 await pilot.press("c")  # a pending job has no process to checkpoint

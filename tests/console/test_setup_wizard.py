@@ -21,7 +21,6 @@ from qckpt.tui.components.dialogs import ValueScreen
 from qckpt.tui.components.setup import SetupScreen
 from qckpt.tui.settings import Settings
 from tests.cell.jobs import wait_until
-from tests.console.test_console import SIZE, settle, shown_text
 
 pytestmark = pytest.mark.cell
 QCKPT = str(Path(sys.executable).parent / "qckpt")
@@ -54,19 +53,25 @@ def log_text(screen: SetupScreen) -> str:
     return "\n".join(screen.lines)
 
 
-async def wait_steps(app, pilot, screen: SetupScreen) -> None:
-    for _ in range(600):
-        await settle(app, pilot)
-        if not screen.busy and "running" not in screen.states.values():
-            return
-        await pilot.pause(0.2)
-    raise AssertionError("the wizard's steps kept running")
+@pytest.fixture(name="wait_steps")
+def wait_steps_fixture(settle):
+    async def wait_steps(app, pilot, screen: SetupScreen) -> None:
+        for _ in range(600):
+            await settle(app, pilot)
+            if not screen.busy and "running" not in screen.states.values():
+                return
+            await pilot.pause(0.2)
+        raise AssertionError("the wizard's steps kept running")
+
+    return wait_steps
 
 
-async def test_the_wizard_sets_up_a_fresh_cell_end_to_end(cell):
+async def test_the_wizard_sets_up_a_fresh_cell_end_to_end(
+    cell, screen_size, settle, shown_text, wait_steps
+):
     ge = cell.ge()
     app = QckptApp(ge=ge, settings=Settings(refresh=3600), setup=answers_for(cell))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=screen_size) as pilot:
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, SetupScreen)
@@ -90,14 +95,16 @@ async def test_the_wizard_sets_up_a_fresh_cell_end_to_end(cell):
     assert problems == []
 
 
-async def test_a_failed_step_says_why_and_how_to_fix_it(cell, tmp_path):
+async def test_a_failed_step_says_why_and_how_to_fix_it(
+    cell, tmp_path, screen_size, settle, wait_steps
+):
     """ckpt_dir where the job user cannot reach it: the probe jobs cannot write there."""
     hidden = tmp_path / "private"
     hidden.mkdir(mode=0o700)
     answers = answers_for(cell)
     answers.ckpt_dir = str(hidden / "ckpt")
     app = QckptApp(ge=cell.ge(), settings=Settings(refresh=3600), setup=answers)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=screen_size) as pilot:
         await settle(app, pilot)
         screen = app.screen
         app.screen.query_one("#setup-steps", DataTable).move_cursor(row=1)
@@ -109,9 +116,9 @@ async def test_a_failed_step_says_why_and_how_to_fix_it(cell, tmp_path):
         assert f"fix: mount {answers.ckpt_dir} on every execution host" in log
 
 
-async def test_answers_are_checked_as_they_are_changed(cell):
+async def test_answers_are_checked_as_they_are_changed(cell, screen_size, settle):
     app = QckptApp(ge=cell.ge(), settings=Settings(refresh=3600), setup=answers_for(cell))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=screen_size) as pilot:
         await settle(app, pilot)
         screen = app.screen
         await pilot.press("e")

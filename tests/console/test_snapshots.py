@@ -26,7 +26,6 @@ from qckpt.hooks import layout
 from qckpt.tui.app import QckptApp
 from qckpt.tui.settings import Settings
 from tests.cell.jobs import share_programs, submit, wait_until
-from tests.console.test_console import settle
 
 pytestmark = pytest.mark.cell
 NOW = calendar.timegm((2026, 11, 22, 8, 0, 0))  # the screens' "now"
@@ -168,45 +167,49 @@ def jobs(objects, sandbox):
     ge.run(["qdel", "-f", "-u", "*"], check=False)
 
 
-def showing(view: str, *keys: str, filtered: str = "snap"):
-    async def run_before(pilot) -> None:
-        app = pilot.app
-        await settle(app, pilot)
-        if view != "environments":
-            await app.switch_view(view)
+@pytest.fixture(name="showing")
+def showing_fixture(settle):
+    def showing(view: str, *keys: str, filtered: str = "snap"):
+        async def run_before(pilot) -> None:
+            app = pilot.app
             await settle(app, pilot)
-        app.current_view().query_one(".filter").value = filtered
-        await pilot.pause()
-        for key in keys:
-            await pilot.press(key)
-        await settle(app, pilot)
+            if view != "environments":
+                await app.switch_view(view)
+                await settle(app, pilot)
+            app.current_view().query_one(".filter").value = filtered
+            await pilot.pause()
+            for key in keys:
+                await pilot.press(key)
+            await settle(app, pilot)
 
-    return run_before
+        return run_before
+
+    return showing
 
 
-def test_environments(objects, sandbox, snap_compare):
+def test_environments(objects, sandbox, snap_compare, showing):
     assert snap_compare(make_app(sandbox), terminal_size=BIG, run_before=showing("environments"))
 
 
-def test_environments_80x24(objects, sandbox, snap_compare):
+def test_environments_80x24(objects, sandbox, snap_compare, showing):
     assert snap_compare(make_app(sandbox), terminal_size=SMALL, run_before=showing("environments"))
 
 
-def test_queues(objects, sandbox, snap_compare):
+def test_queues(objects, sandbox, snap_compare, showing):
     assert snap_compare(make_app(sandbox), terminal_size=BIG, run_before=showing("queues"))
 
 
-def test_queues_80x24(objects, sandbox, snap_compare):
+def test_queues_80x24(objects, sandbox, snap_compare, showing):
     assert snap_compare(make_app(sandbox), terminal_size=SMALL, run_before=showing("queues"))
 
 
-def test_env_form(objects, sandbox, snap_compare):
+def test_env_form(objects, sandbox, snap_compare, showing):
     assert snap_compare(
         make_app(sandbox), terminal_size=BIG, run_before=showing("environments", "e")
     )
 
 
-def test_help(objects, sandbox, snap_compare):
+def test_help(objects, sandbox, snap_compare, showing):
     before = showing("environments", "question_mark")
     assert snap_compare(make_app(sandbox), terminal_size=BIG, run_before=before)
 
@@ -227,18 +230,18 @@ def fixed_now(monkeypatch, tmp_path):
     return history
 
 
-def test_jobs(jobs, fixed_now, sandbox, snap_compare):
+def test_jobs(jobs, fixed_now, sandbox, snap_compare, showing):
     fixed_now.write_text(fixed_now.read_text().replace('"dir": ""', f'"dir": "{sandbox.ckpt_dir}"'))
     assert snap_compare(make_app(sandbox), terminal_size=BIG, run_before=showing("jobs"))
 
 
-def test_storage(jobs, fixed_now, sandbox, snap_compare):
+def test_storage(jobs, fixed_now, sandbox, snap_compare, showing):
     fixed_now.write_text(fixed_now.read_text().replace('"dir": ""', f'"dir": "{sandbox.ckpt_dir}"'))
     before = showing("storage", filtered="")
     assert snap_compare(make_app(sandbox), terminal_size=BIG, run_before=before)
 
 
-def test_setup(objects, sandbox, snap_compare):
+def test_setup(objects, sandbox, snap_compare, settle):
     """The wizard before it runs: the answers, the steps, what the selected one will do."""
     answers = Answers(
         hooks_dir=sandbox.hooks_dir,

@@ -12,7 +12,6 @@ from qckpt.tui.components.dialogs import ConfirmScreen
 from qckpt.tui.settings import Settings
 from tests.bad_inputs import valid_env
 from tests.cell.jobs import submit
-from tests.console.test_console import SIZE, select_row, settle, shown_text
 
 pytestmark = pytest.mark.cell
 
@@ -22,7 +21,7 @@ def shown_keys(table: DataTable) -> list[str]:
 
 
 async def test_storage_lists_usage_and_cleans_only_orphans(
-    sandbox, envs, name_for, tmp_path, monkeypatch
+    sandbox, envs, name_for, tmp_path, monkeypatch, screen_size, select_row, settle, shown_text
 ):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     ge = sandbox.ge()
@@ -38,7 +37,7 @@ async def test_storage_lists_usage_and_cleans_only_orphans(
             with open(os.path.join(path, "gen-000001", "image"), "wb") as handle:
                 handle.write(os.urandom(megabytes << 20))
         app = QckptApp(ge=ge, settings=Settings(refresh=60))
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=screen_size) as pilot:
             await settle(app, pilot)
             await app.switch_view("storage")
             await settle(app, pilot)

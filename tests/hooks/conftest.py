@@ -104,3 +104,51 @@ def restart_through_starter(
     return subprocess.run(
         [starter, str(script)], env=env, capture_output=True, text=True, timeout=60
     )
+
+
+def run_hook(hooks_dir: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [os.path.join(hooks_dir, "qckpt-hook"), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env or dict(os.environ),
+    )
+
+
+def checkpoint_args(ckpt_dir: str, pid: int, *extra: str) -> list[str]:
+    return [
+        "checkpoint",
+        "--engine",
+        "signal",
+        "--timeout",
+        "10",
+        *extra,
+        "50",
+        "1",
+        ckpt_dir,
+        str(pid),
+    ]
+
+
+# -- the helpers above, as fixtures --------------------------------------------------
+
+
+@pytest.fixture(name="run_hook")
+def run_hook_fixture():
+    return run_hook
+
+
+@pytest.fixture(name="checkpoint_args")
+def checkpoint_args_fixture():
+    return checkpoint_args
+
+
+@pytest.fixture(name="event_names")
+def event_names_fixture():
+    return event_names
+
+
+@pytest.fixture(name="restart_through_starter")
+def restart_through_starter_fixture():
+    return restart_through_starter

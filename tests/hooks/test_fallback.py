@@ -10,40 +10,38 @@ import time
 import pytest
 
 from qckpt.hooks import layout
-from tests.hooks.conftest import event_names, restart_through_starter
-from tests.hooks.test_hook_verbs import checkpoint_args, run_hook
 
 
-def two_generations(hooks_dir: str, ckpt_dir: str, task_dir: str, counter) -> list[int]:
-    """Two real checkpoints of the counting program: the count each saved."""
-    program = counter(delay=0.01)
-    counts = []
-    for _ in range(2):
-        time.sleep(0.3)
-        assert run_hook(hooks_dir, *checkpoint_args(ckpt_dir, program.pid)).returncode == 0
-        generation = layout.newest_complete(task_dir)
-        with open(os.path.join(generation, "state.json")) as handle:
-            counts.append(json.load(handle)["count"])
-    program.kill()
-    program.wait()
-    return counts
+@pytest.fixture(name="two_generations")
+def two_generations_fixture(run_hook, checkpoint_args):
+    def two_generations(hooks_dir: str, ckpt_dir: str, task_dir: str, counter) -> list[int]:
+        """Two real checkpoints of the counting program: the count each saved."""
+        program = counter(delay=0.01)
+        counts = []
+        for _ in range(2):
+            time.sleep(0.3)
+            assert run_hook(hooks_dir, *checkpoint_args(ckpt_dir, program.pid)).returncode == 0
+            generation = layout.newest_complete(task_dir)
+            with open(os.path.join(generation, "state.json")) as handle:
+                counts.append(json.load(handle)["count"])
+        program.kill()
+        program.wait()
+        return counts
 
-
-def damage(path: str, how: str) -> None:
-    if how == "truncated":
-        os.truncate(path, os.path.getsize(path) // 2)
-    else:  # the same size, other bytes in its middle
-        size = os.path.getsize(path)
-        with open(path, "r+b") as handle:
-            handle.seek(size // 2)
-            middle = handle.read(16)
-            handle.seek(size // 2)
-            handle.write(bytes(b ^ 0xFF for b in middle))
+    return two_generations
 
 
 @pytest.mark.parametrize("how", ["truncated", "corrupted"])
 def test_a_damaged_newest_generation_is_marked_bad_and_the_previous_one_used(
-    hooks_dir, task, counter, tmp_path, how
+    hooks_dir,
+    task,
+    counter,
+    tmp_path,
+    how,
+    damage,
+    event_names,
+    restart_through_starter,
+    two_generations,
 ):
     ckpt_dir, task_dir = task
     first, second = two_generations(hooks_dir, ckpt_dir, task_dir, counter)
@@ -64,7 +62,14 @@ def test_a_damaged_newest_generation_is_marked_bad_and_the_previous_one_used(
 
 
 def test_with_no_good_generation_left_the_job_starts_from_scratch_and_says_so(
-    hooks_dir, task, counter, tmp_path
+    hooks_dir,
+    task,
+    counter,
+    tmp_path,
+    damage,
+    event_names,
+    restart_through_starter,
+    two_generations,
 ):
     ckpt_dir, task_dir = task
     two_generations(hooks_dir, ckpt_dir, task_dir, counter)

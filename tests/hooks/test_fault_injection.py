@@ -11,7 +11,6 @@ import subprocess
 import time
 
 from qckpt.hooks import layout
-from tests.hooks.conftest import restart_through_starter
 
 TRIALS = 25
 
@@ -43,7 +42,7 @@ def newest_state(task_dir: str) -> dict:
 
 
 def test_kill_9_at_random_points_always_leaves_a_complete_generation(
-    hooks_dir, task, counter, tmp_path
+    hooks_dir, task, counter, tmp_path, restart_through_starter
 ):
     ckpt_dir, task_dir = task
     program = counter(pad=8_000_000)  # an 8 MB state takes a while to write and copy

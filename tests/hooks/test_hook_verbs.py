@@ -13,32 +13,6 @@ import pytest
 from qckpt.backend.setup.hooks_install import install, installed_digest
 from qckpt.hooks import engine_dmtcp, jobinfo, layout, start_checkpointing
 from qckpt.hooks.errors import EngineError
-from tests.hooks.conftest import event_names
-
-
-def run_hook(hooks_dir: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [os.path.join(hooks_dir, "qckpt-hook"), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env or dict(os.environ),
-    )
-
-
-def checkpoint_args(ckpt_dir: str, pid: int, *extra: str) -> list[str]:
-    return [
-        "checkpoint",
-        "--engine",
-        "signal",
-        "--timeout",
-        "10",
-        *extra,
-        "50",
-        "1",
-        ckpt_dir,
-        str(pid),
-    ]
 
 
 def test_reinstalling_replaces_both_files_atomically(tmp_path):
@@ -54,7 +28,7 @@ def test_reinstalling_replaces_both_files_atomically(tmp_path):
         assert handle.readline() == b"#!/usr/bin/python3 -IS\n"
 
 
-def test_overlapping_checkpoints_are_serialized(hooks_dir, task, counter):
+def test_overlapping_checkpoints_are_serialized(hooks_dir, task, counter, checkpoint_args):
     ckpt_dir, task_dir = task
     program = counter(pad=4_000_000)
     time.sleep(0.3)
@@ -72,7 +46,7 @@ def test_overlapping_checkpoints_are_serialized(hooks_dir, task, counter):
     assert [ln.split()[0] for ln in lines] == ["writing", "event", "writing", "event"]
 
 
-def test_only_the_newest_generations_are_kept(hooks_dir, task, counter):
+def test_only_the_newest_generations_are_kept(hooks_dir, task, counter, checkpoint_args, run_hook):
     ckpt_dir, task_dir = task
     program = counter()
     time.sleep(0.3)
@@ -87,7 +61,9 @@ def test_only_the_newest_generations_are_kept(hooks_dir, task, counter):
     assert [g["gen"] for g in manifest["generations"]] == [3, 4]
 
 
-def test_a_program_that_saves_nothing_fails_the_checkpoint_and_says_why(hooks_dir, task):
+def test_a_program_that_saves_nothing_fails_the_checkpoint_and_says_why(
+    hooks_dir, task, event_names, run_hook
+):
     ckpt_dir, task_dir = task
     catches = "import signal, time; signal.signal(signal.SIGUSR1, lambda *a: None); time.sleep(30)"
     program = subprocess.Popen([sys.executable, "-c", catches], start_new_session=True)
@@ -105,7 +81,7 @@ def test_a_program_that_saves_nothing_fails_the_checkpoint_and_says_why(hooks_di
     assert "error" in event_names(ckpt_dir)
 
 
-def test_a_job_that_handles_no_signal_is_not_signalled_and_told_so(hooks_dir, task):
+def test_a_job_that_handles_no_signal_is_not_signalled_and_told_so(hooks_dir, task, run_hook):
     """`sh -c 'sleep 30; ...'`: neither the shell nor sleep handles USR1, whose default
     action would end them both."""
     ckpt_dir, task_dir = task
@@ -123,7 +99,7 @@ def test_a_job_that_handles_no_signal_is_not_signalled_and_told_so(hooks_dir, ta
     assert "sleep" in message and "nothing was signalled" in message
 
 
-def test_clean_removes_the_task_directory_and_is_idempotent(hooks_dir, task, tmp_path):
+def test_clean_removes_the_task_directory_and_is_idempotent(hooks_dir, task, tmp_path, run_hook):
     ckpt_dir, task_dir = task
     outside = tmp_path / "precious"
     outside.write_text("keep me")
@@ -134,7 +110,7 @@ def test_clean_removes_the_task_directory_and_is_idempotent(hooks_dir, task, tmp
     assert outside.read_text() == "keep me"  # a symlink inside was removed, not followed
 
 
-def test_clean_never_follows_a_symlinked_task_directory(hooks_dir, task, tmp_path):
+def test_clean_never_follows_a_symlinked_task_directory(hooks_dir, task, tmp_path, run_hook):
     ckpt_dir, task_dir = task
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -147,7 +123,7 @@ def test_clean_never_follows_a_symlinked_task_directory(hooks_dir, task, tmp_pat
 
 
 @pytest.mark.parametrize("how", ["save", "SGE_LEAVE_CKPT_DIR"])
-def test_clean_keeps_the_directory_when_asked(hooks_dir, task, how):
+def test_clean_keeps_the_directory_when_asked(hooks_dir, task, how, event_names, run_hook):
     ckpt_dir, task_dir = task
     env = dict(os.environ, SGE_LEAVE_CKPT_DIR="1") if how != "save" else None
     args = (
@@ -159,7 +135,7 @@ def test_clean_keeps_the_directory_when_asked(hooks_dir, task, how):
 
 
 def test_missing_dmtcp_is_a_clear_error_in_the_jobs_error_file_and_the_log(
-    task, monkeypatch, capsys
+    task, monkeypatch, capsys, event_names
 ):
     ckpt_dir, _task_dir = task
     monkeypatch.setattr(engine_dmtcp, "SEARCH", ())
@@ -181,7 +157,9 @@ def test_missing_dmtcp_is_a_clear_error_in_the_jobs_error_file_and_the_log(
     assert "DMTCP not found" in manifest["last_error"]["message"]
 
 
-def test_a_checkpoint_run_from_the_console_records_the_jobs_host_and_cpu(hooks_dir, task, counter):
+def test_a_checkpoint_run_from_the_console_records_the_jobs_host_and_cpu(
+    hooks_dir, task, counter, checkpoint_args, run_hook
+):
     """No spool config (the console's Checkpoint now): the generation names the host and the
     CPU the starter recorded on the job's host, never the console's."""
     ckpt_dir, task_dir = task
@@ -201,7 +179,7 @@ def test_a_checkpoint_run_from_the_console_records_the_jobs_host_and_cpu(hooks_d
 
 @pytest.mark.parametrize("status, kept", [(99, True), (3, False)])
 def test_clean_keeps_the_directory_of_a_job_grid_engine_requeues(
-    hooks_dir, task, tmp_path, status, kept
+    hooks_dir, task, tmp_path, status, kept, event_names, run_hook
 ):
     """Grid Engine runs clean_command after an exit 99 too, and then starts the job again:
     its next run must find its generations."""

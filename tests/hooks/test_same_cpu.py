@@ -9,7 +9,6 @@ import subprocess
 import pytest
 
 from qckpt.hooks import cpu, layout
-from tests.hooks.conftest import event_names, restart_through_starter
 
 
 @pytest.mark.parametrize("command", [["qckpt-loadsensor"], ["qckpt-hook", "loadsensor"]])
@@ -33,9 +32,15 @@ def test_the_load_sensor_speaks_grid_engines_protocol(hooks_dir, command):
     assert set(values.values()) <= {"0", "1", "2", "3", "4"}
 
 
-def restart(hooks_dir: str, ckpt_dir: str, tmp_path, same_cpu: bool) -> subprocess.CompletedProcess:
-    options = "--engine signal" + (" --same-cpu" if same_cpu else "")
-    return restart_through_starter(hooks_dir, ckpt_dir, tmp_path, 3, options)
+@pytest.fixture(name="restart")
+def restart_fixture(restart_through_starter):
+    def restart(
+        hooks_dir: str, ckpt_dir: str, tmp_path, same_cpu: bool
+    ) -> subprocess.CompletedProcess:
+        options = "--engine signal" + (" --same-cpu" if same_cpu else "")
+        return restart_through_starter(hooks_dir, ckpt_dir, tmp_path, 3, options)
+
+    return restart
 
 
 def make_generation(task_dir: str, taken_on: dict) -> None:
@@ -46,7 +51,9 @@ def make_generation(task_dir: str, taken_on: dict) -> None:
     layout.write_json_atomic(os.path.join(gen, layout.META), {"gen": 1, "cpu": taken_on})
 
 
-def test_a_generation_from_a_cpu_this_host_lacks_is_refused_and_requeued(hooks_dir, task, tmp_path):
+def test_a_generation_from_a_cpu_this_host_lacks_is_refused_and_requeued(
+    hooks_dir, task, tmp_path, event_names, restart
+):
     ckpt_dir, task_dir = task
     make_generation(task_dir, {"level": 9, "flags": ["no_such_feature"]})
     out = restart(hooks_dir, ckpt_dir, tmp_path, same_cpu=True)
@@ -56,7 +63,7 @@ def test_a_generation_from_a_cpu_this_host_lacks_is_refused_and_requeued(hooks_d
     assert "started at" not in out.stdout and "restarted at" not in out.stdout
 
 
-def test_a_generation_from_the_same_cpu_restarts(hooks_dir, task, tmp_path):
+def test_a_generation_from_the_same_cpu_restarts(hooks_dir, task, tmp_path, restart):
     ckpt_dir, task_dir = task
     make_generation(task_dir, cpu.features(cpu.read_flags()))
     out = restart(hooks_dir, ckpt_dir, tmp_path, same_cpu=True)
@@ -64,7 +71,7 @@ def test_a_generation_from_the_same_cpu_restarts(hooks_dir, task, tmp_path):
     assert out.stdout.splitlines()[0] == "restarted at 1"
 
 
-def test_without_same_cpu_the_cpu_is_not_checked(hooks_dir, task, tmp_path):
+def test_without_same_cpu_the_cpu_is_not_checked(hooks_dir, task, tmp_path, restart):
     ckpt_dir, task_dir = task
     make_generation(task_dir, {"level": 9, "flags": ["no_such_feature"]})
     assert restart(hooks_dir, ckpt_dir, tmp_path, same_cpu=False).returncode == 3

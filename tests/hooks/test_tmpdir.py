@@ -8,8 +8,6 @@ import os
 import pytest
 
 from qckpt.hooks import errors, jobinfo, layout, tmpdir
-from tests.hooks.conftest import event_names, restart_through_starter
-from tests.hooks.test_hook_verbs import checkpoint_args, run_hook
 
 
 def job_tmpdir(task_dir: str, path) -> None:
@@ -27,7 +25,9 @@ def job_tmpdir(task_dir: str, path) -> None:
     )
 
 
-def test_a_checkpoint_keeps_tmpdir_and_a_restart_puts_it_back(hooks_dir, task, counter, tmp_path):
+def test_a_checkpoint_keeps_tmpdir_and_a_restart_puts_it_back(
+    hooks_dir, task, counter, tmp_path, checkpoint_args, restart_through_starter, run_hook
+):
     ckpt_dir, task_dir = task
     job_tmpdir(task_dir, tmp_path / "50.1.first.q")
     program = counter(delay=0.01)
@@ -61,7 +61,9 @@ def test_a_checkpoint_keeps_tmpdir_and_a_restart_puts_it_back(hooks_dir, task, c
     assert manifest["tmpdir"]["path"] == str(new)
 
 
-def test_a_tmpdir_over_the_limit_is_not_kept_and_said(hooks_dir, task, counter, tmp_path):
+def test_a_tmpdir_over_the_limit_is_not_kept_and_said(
+    hooks_dir, task, counter, tmp_path, checkpoint_args, event_names, run_hook
+):
     ckpt_dir, task_dir = task
     job_tmpdir(task_dir, tmp_path / "50.1.q")
     program = counter(delay=0.01)
@@ -79,7 +81,9 @@ def test_a_tmpdir_over_the_limit_is_not_kept_and_said(hooks_dir, task, counter, 
     assert manifest["generations"][-1]["tmpdir"]["kept"] is False
 
 
-def test_a_limit_of_0_keeps_no_tmpdir_and_says_nothing(hooks_dir, task, counter, tmp_path):
+def test_a_limit_of_0_keeps_no_tmpdir_and_says_nothing(
+    hooks_dir, task, counter, tmp_path, checkpoint_args, event_names, run_hook
+):
     ckpt_dir, task_dir = task
     job_tmpdir(task_dir, tmp_path / "50.1.q")
     program = counter(delay=0.01)

@@ -28,8 +28,8 @@ class EnvironmentsView(View):
     COLUMNS = ENV_COLUMNS
     CHANGES = ("add", "edit", "clone", "delete")
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *args, **kwargs) -> None:  # View's: Grid Engine, the hooks' folder
+        super().__init__(*args, **kwargs)
         self.envs: dict[str, CheckpointEnv] = {}
 
     @property

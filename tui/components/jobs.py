@@ -55,8 +55,8 @@ class JobsView(View):
     COLUMNS = JOB_COLUMNS
     CHANGES = ("act", "checkpoint_now")
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *args, **kwargs) -> None:  # View's: Grid Engine, the hooks' folder
+        super().__init__(*args, **kwargs)
         self.rows: dict[str, JobRow] = {}
         self.ckpt_dirs: dict[str, str] = {}
         self.all_jobs = False

@@ -38,8 +38,8 @@ class QueuesView(View):
     COLUMNS = QUEUE_COLUMNS
     CHANGES = ("attach", "detach", "set", "clear_error")
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *args, **kwargs) -> None:  # View's: Grid Engine, the hooks' folder
+        super().__init__(*args, **kwargs)
         self.queues: dict[str, Queue] = {}
         self.env_names: list[str] = []
         self.states: dict[str, InstanceState] = {}

@@ -35,8 +35,8 @@ class StorageView(View):
     KEY = "storage"
     CHANGES = ("clean_orphans",)
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, *args, **kwargs) -> None:  # View's: Grid Engine, the hooks' folder
+        super().__init__(*args, **kwargs)
         self.scanner = StorageScanner()
         self.dirs: dict[str, tuple[list[str], DirUsage]] = {}
         self.series: dict[str, list[float]] = {}

@@ -1,6 +1,7 @@
 """A stopped qmaster: a clear error, no hang; the sandbox stops and starts again.
 
-Named to run last: it stops and restarts the cell.
+These stop and restart the cell's daemons: marked `stops_cell`, they run after every
+other test (tests/conftest.py orders them), whatever the order of the files.
 """
 
 import time
@@ -10,12 +11,11 @@ import pytest
 from qckpt.backend.errors import QmasterUnreachable
 from qckpt.backend.gridengine.envs import EnvStore
 from qckpt.backend.gridengine.runner import GridEngine
-from tests.conftest import error_of
 
-pytestmark = pytest.mark.cell
+pytestmark = [pytest.mark.cell, pytest.mark.stops_cell]
 
 
-def test_a_stopped_qmaster_gives_a_clear_error_not_a_hang(sandbox):
+def test_a_stopped_qmaster_gives_a_clear_error_not_a_hang(sandbox, error_of):
     sandbox.stop_qmaster()
     try:
         store = EnvStore(GridEngine(env=sandbox.env(), timeout=20))
@@ -47,12 +47,11 @@ def test_down_stops_the_cells_daemons_and_up_brings_them_back(sandbox):
     assert all(sandbox.execd_hosts()[host] for host in hosts)
 
 
-async def test_the_console_shows_a_banner_while_qmaster_is_down_and_recovers(sandbox):
+async def test_the_console_shows_a_banner_while_qmaster_is_down_and_recovers(sandbox, settle):
     from textual.widgets import DataTable, Static
 
     from qckpt.tui.app import QckptApp
     from qckpt.tui.settings import Settings
-    from tests.console.test_console import settle
 
     app = QckptApp(ge=GridEngine(env=sandbox.env(), timeout=10), settings=Settings(refresh=1))
     async with app.run_test(size=(140, 40)) as pilot:
