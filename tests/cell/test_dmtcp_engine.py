@@ -54,16 +54,7 @@ def test_dmtcp_checkpoint_migrate_restart_and_clean(sandbox, dmtcp_queue):
     job = submit(
         ge,
         sandbox,
-        "-q",
-        queue,
-        "-ckpt",
-        env,
-        "-c",
-        "00:00:03",
-        "-o",
-        f"{out}/out",
-        "-e",
-        f"{out}/err",
+        *f"-q {queue} -ckpt {env} -c 00:00:03 -o {out}/out -e {out}/err".split(),
         os.path.join(programs, "bcount.sh"),
         "250",
     )
@@ -113,14 +104,7 @@ def test_checkpoint_now_goes_through_the_jobs_coordinator(sandbox, name_for):
         job = submit(
             ge,
             sandbox,
-            "-q",
-            queue,
-            "-ckpt",
-            env,
-            "-o",
-            "/dev/null",
-            "-j",
-            "y",
+            *f"-q {queue} -ckpt {env} -o /dev/null -j y".split(),
             os.path.join(programs, "bcount.sh"),
             "600",
         )

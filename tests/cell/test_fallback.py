@@ -66,16 +66,7 @@ def test_a_damaged_newest_dmtcp_generation_falls_back_to_the_previous(
         job = submit(
             ge,
             sandbox,
-            "-q",
-            queue,
-            "-ckpt",
-            env,
-            "-c",
-            "00:00:03",
-            "-o",
-            f"{out}/out",
-            "-e",
-            f"{out}/err",
+            *f"-q {queue} -ckpt {env} -c 00:00:03 -o {out}/out -e {out}/err".split(),
             script,
             "300",
         )

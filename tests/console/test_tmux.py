@@ -17,6 +17,12 @@ pytestmark = pytest.mark.cell
 QCKPT = str(Path(sys.executable).parent / "qckpt")
 
 
+def start_session(session: str, command: str) -> None:
+    """A detached tmux session of 120x30 running `command`."""
+    argv = ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "30", command]
+    subprocess.run(argv, check=True)
+
+
 def screen(session: str) -> str:
     out = subprocess.run(
         ["tmux", "capture-pane", "-t", session, "-p"], capture_output=True, text=True
@@ -38,21 +44,7 @@ def test_qckpt_in_a_terminal(sandbox, envs, name_for, test_queue):
     env = envs.add(valid_env(name_for()))
     session = f"qckpt-{uuid.uuid4().hex[:6]}"
     exports = " ".join(f"{k}={v}" for k, v in sandbox.env().items())
-    subprocess.run(
-        [
-            "tmux",
-            "new-session",
-            "-d",
-            "-s",
-            session,
-            "-x",
-            "120",
-            "-y",
-            "30",
-            f"env {exports} TERM=xterm-256color {QCKPT}",
-        ],
-        check=True,
-    )
+    start_session(session, f"env {exports} TERM=xterm-256color {QCKPT}")
     try:
         wait_for(session, env.name)
         # typed at once, as a fast typist or a paste does: no key may reach the view instead
@@ -93,21 +85,7 @@ def test_qckpt_exits_non_zero_when_the_console_ends_on_an_error(sandbox, tmp_pat
         "from qckpt.tui.cli.main import main; import sys; sys.exit(main([]))"
     )
     command = f"env {exports} TERM=xterm-256color {sys.executable} -c '{program}'"
-    subprocess.run(
-        [
-            "tmux",
-            "new-session",
-            "-d",
-            "-s",
-            session,
-            "-x",
-            "120",
-            "-y",
-            "30",
-            f"{command}; echo $? > {status}",
-        ],
-        check=True,
-    )
+    start_session(session, f"{command}; echo $? > {status}")
     try:
         if not crash:
             wait_for(session, "cell ")
