@@ -1,7 +1,9 @@
 """`qckpt-hook clean`: remove the task's directory when the job is done.
 
-Kept when SGE_LEAVE_CKPT_DIR is set or `save` is given (as the Cray scripts do), and when
-the job exited 99 (Grid Engine requeues it, and its next run restarts from here). Removes
+Kept when SGE_LEAVE_CKPT_DIR is set or `save` is given (as the Cray scripts do), when
+the job exited 99 (Grid Engine requeues it, and its next run restarts from here), and
+when it exited 100 (it waits in error state: `qmod -cj` runs it again, from here; a job
+deleted while it waits leaves its directory to the Storage view's orphans). Removes
 only the owner's own task directories (JOB.TASK, JOB.TASK-xxxxxxxx), never follows a
 symlink, never leaves ckpt_dir; running it twice is harmless.
 """
@@ -22,6 +24,7 @@ from .events import Events
 # exit_status file is still empty then).
 _EXIT = re.compile(rb"job exited with exit status (\d+)")
 REQUEUE = 99
+ERROR_STATE = 100
 
 
 def job_exit_status(environ: dict[str, str]) -> int | None:
@@ -38,8 +41,11 @@ def keep_reason(cmd: jobinfo.HookCommand, environ: dict[str, str]) -> str | None
         return "save"
     if environ.get("SGE_LEAVE_CKPT_DIR"):
         return "SGE_LEAVE_CKPT_DIR"
-    if job_exit_status(environ) == REQUEUE:
+    status = job_exit_status(environ)
+    if status == REQUEUE:
         return "requeued"  # the next run restarts from the directory's generations
+    if status == ERROR_STATE:
+        return "error-state"  # not ended: qmod -cj lets it run again
     return None
 
 

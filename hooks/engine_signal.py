@@ -112,6 +112,11 @@ def command_name(pid: int) -> str:
         return "?"
 
 
+# A starter that stays the job's parent (a DMTCP job, or a run with a time limit) catches
+# the signals Grid Engine sends only to outlive them: the job's processes are the others.
+STARTER = "qckpt-starter"
+
+
 def job_processes(pid: int) -> list[int]:
     """The job's processes: every process in the session of its first process (the
     shepherd starts each job as a session of its own), pipelines and children included."""
@@ -129,7 +134,7 @@ def deliver(pid: int, signum: int) -> list[int]:
     """Send signum to each of the job's processes that catches it, and to no other: a
     wrapper shell or a `tee` in a pipeline would be ended by a signal it does not handle.
     EngineError when none catches it (then nothing at all is signalled)."""
-    processes = job_processes(pid)
+    processes = [p for p in job_processes(pid) if command_name(p) != STARTER]
     catching = [p for p in processes if catches(p, signum)]
     if not catching:
         name = signal.Signals(signum).name

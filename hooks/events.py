@@ -13,10 +13,12 @@ import contextlib
 import os
 import secrets
 import stat
+import sys
 from typing import Any
 
 from . import layout, safe
 from .jobinfo import Job
+from .launch import FAILED
 
 ROTATE = 8 << 20  # an events file past this is renamed to .1 (one old file kept)
 
@@ -130,3 +132,12 @@ def update_manifest(job: Job, **changes: Any) -> dict[str, Any]:
     if own_task_dir(job):
         layout.write_json_atomic(path, data)
     return data
+
+
+def fail(message: str, events: Events | None = None) -> int:
+    """One clear line in the job's error file (and its log), and the exit status that puts
+    the job in error state."""
+    print(f"qckpt-starter: {message}", file=sys.stderr)  # the job's error file
+    if events is not None:
+        events.error(message)
+    return FAILED

@@ -32,6 +32,8 @@ class Options:
     fsync: bool = False  # also fsync image data (metadata and renames always are)
     save: bool = False  # clean: keep the directory (as SGE_LEAVE_CKPT_DIR does)
     tmpdir_limit: int = DEFAULT_TMPDIR_LIMIT  # bytes of $TMPDIR kept per generation
+    margin: float | None = None  # seconds before h_rt to checkpoint (None: from the job's)
+    max_runs: int = 0  # runs a job may have at its time limit (0: no cap)
 
 
 @dataclass
@@ -68,7 +70,16 @@ def parse_hook_args(args: list[str]) -> HookCommand:
     return HookCommand(verb, opts, positionals)
 
 
-VALUED = ("--engine", "--keep", "--signal", "--timeout", "--restart-option", "--tmpdir-limit")
+VALUED = (
+    "--engine",
+    "--keep",
+    "--signal",
+    "--timeout",
+    "--restart-option",
+    "--tmpdir-limit",
+    "--margin",
+    "--max-runs",
+)
 _UNITS = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
@@ -105,6 +116,14 @@ def _set_option(opts: Options, flag: str, value: str) -> None:
         opts.signal = value
     elif flag == "--tmpdir-limit":
         opts.tmpdir_limit = parse_size(value)
+    elif flag == "--margin":
+        if not value.isdigit() or int(value) < 1:
+            raise UsageError("--margin must be a whole number of seconds >= 1")
+        opts.margin = float(value)
+    elif flag == "--max-runs":
+        if not value.isdigit() or int(value) < 1:
+            raise UsageError("--max-runs must be a whole number >= 1")
+        opts.max_runs = int(value)
     else:
         opts.restart_option = value
 

@@ -63,3 +63,9 @@ def exec_job(filename: str, argv: list[str], environ: dict[str, str]) -> None:
     for signum in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT):
         signal.signal(signum, signal.SIG_DFL)
     os.execvpe(filename, argv, environ)
+
+
+# Grid Engine: exit 100 puts the job in error state, so an administrator sees it;
+# exit 99 requeues it (for another host).
+FAILED = 100
+REQUEUE = 99

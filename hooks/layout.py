@@ -257,6 +257,21 @@ MANIFEST_SCHEMA = {
             "failed": _TEXT,
         }
     ],
+    "runs": [
+        {
+            "run": _INT,
+            "host": _TEXT,
+            "started": _TEXT,
+            "ended": _TEXT,
+            "seconds": _NUMBER,
+            "end": _TEXT,
+            "limit": _NUMBER,
+            "h_rt": _NUMBER,
+            "s_rt": _NUMBER,
+            "margin": _NUMBER,
+            "checkpoint_at": _TEXT,
+        }
+    ],
     "last_error": {"time": _TEXT, "message": _TEXT},
     "name_taken": {"name": _TEXT, "found": _TEXT, "time": _TEXT},
     "bad_generations": [{"gen": _TEXT, "time": _TEXT, "reason": _TEXT}],

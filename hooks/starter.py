@@ -11,7 +11,7 @@ import os
 import sys
 
 from .errors import StartError
-from .launch import exec_job, passthrough
+from .launch import FAILED, exec_job, passthrough
 from .spool import read_config
 
 HOOK_NAME = "qckpt-hook"
@@ -45,7 +45,7 @@ def main(argv: list[str]) -> int:
         filename, job_argv = passthrough(environ, config, argv[1:])
     except StartError as exc:
         print(f"qckpt-starter: {exc}", file=sys.stderr)
-        return 100
+        return FAILED
     hook = qckpt_hook(config) if environ.get("SGE_CKPT_ENV") else None
     if hook is None:
         exec_job(filename, job_argv, environ)

@@ -24,7 +24,9 @@ def job_pid(cmd: jobinfo.HookCommand, config: dict[str, str]) -> int:
     return int(raw)
 
 
-def run(cmd: jobinfo.HookCommand, environ: dict[str, str]) -> int:
+def run(cmd: jobinfo.HookCommand, environ: dict[str, str], trigger: str | None = None) -> int:
+    """Take a generation; `trigger` names why when it is not the verb (the starter's
+    checkpoint before a run's time limit: "limit")."""
     config = jobinfo.read_config(environ.get("SGE_JOB_SPOOL_DIR"))
     job = jobinfo.job_from_environment(environ, config, cmd.positionals)
     events = Events(job, cmd.verb)
@@ -62,7 +64,7 @@ def run(cmd: jobinfo.HookCommand, environ: dict[str, str]) -> int:
                 "time": layout.now_iso(),
                 "host": host,
                 "engine": opts.engine,
-                "trigger": cmd.verb,
+                "trigger": trigger or cmd.verb,
                 "seconds": seconds,
                 "cpu": cpu.features(flags),
                 **detail,
@@ -77,7 +79,9 @@ def run(cmd: jobinfo.HookCommand, environ: dict[str, str]) -> int:
                 changes["state"] = "migrated"
             update_manifest(job, **changes)
             size = summaries[-1]["size"] if summaries else 0
-            events.event(cmd.verb, gen=number, size=size, secs=seconds, pruned=len(pruned))
+            events.event(
+                trigger or cmd.verb, gen=number, size=size, secs=seconds, pruned=len(pruned)
+            )
             return 0
     except (errors.EngineError, errors.LockTimeout, OSError) as exc:
         events.error(str(exc))

@@ -1,15 +1,19 @@
-"""A DMTCP job seen to come up: the starter runs dmtcp_launch or dmtcp_restart as its
-child and asks the job's coordinator until it reports the job RUNNING with its processes
-(recorded in the manifest); a restore that dies before that (by a signal, or with DMTCP's
-failure code) is reported to the starter, which falls back to an older generation. Then
-the starter waits for the job and ends as it ended (exit code, or the same signal).
+"""A job run as the starter's child: a DMTCP job always, a signal-engine job when its run
+has a time limit (runs.py). For DMTCP, the starter runs dmtcp_launch or dmtcp_restart and
+asks the job's coordinator until it reports the job RUNNING with its processes (recorded
+in the manifest); a restore that dies before that (by a signal, or with DMTCP's failure
+code) is reported to the starter, which falls back to an older generation. Then the
+starter waits for the job, or for the run's time limit, and ends as the job ended (exit
+code, or the same signal).
 
-Why a parent that stays, and not an exec as for the signal engine: a restore can die at
-once (a broken image: mtcp_restart asserts and segfaults), and an exec'd job's death is
-the end of the run. The job stays in the process group Grid Engine signals: it is the
-starter's child, not a session or group leader, so DMTCP has no session to recreate at a
-restart (it makes a restored session leader one again with setsid). Signals the shepherd
-sends to the group reach the job directly; the starter only outlives them.
+Why a parent that stays, and not an exec as for a signal-engine job without a limit: a
+restore can die at once (a broken image: mtcp_restart asserts and segfaults), and an
+exec'd job's death is the end of the run; and only a parent can stop a run at its limit
+and exit 99 for Grid Engine to requeue it. The job stays in the process group Grid Engine
+signals: it is the starter's child, not a session or group leader, so DMTCP has no
+session to recreate at a restart (it makes a restored session leader one again with
+setsid). Signals the shepherd sends to the group reach the job directly; the starter only
+outlives them.
 
 Standard library only; Python 3.9+.
 """
@@ -24,7 +28,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from . import engine_dmtcp, engine_signal, generations, layout
+from . import engine_dmtcp, engine_signal, generations, layout, runs
 from .events import Events, update_manifest
 from .jobinfo import Job
 from .launch import exec_job
@@ -58,6 +62,7 @@ class Outcome:
     status: int  # os.waitpid's status of the job
     restore_failed: bool = False
     reason: str = ""
+    at_limit: int = 0  # the run reached its time limit: the job's pid (it still runs)
 
 
 def pass_signals_on() -> None:
@@ -95,14 +100,18 @@ def run(
     launch: tuple[str, list[str], dict[str, str]],
     generation: str | None,
     timeout: float,
+    engine: str,
+    began: float,
+    limit: runs.Limit | None,
 ) -> Outcome:
-    """Start the job, watch it come up, wait for its end."""
+    """Start the job, watch it come up (DMTCP), wait for its end or the run's limit."""
+    child = spawn(*launch)
+    if engine == "signal":
+        return waited(child, began, limit)
     command = engine_dmtcp.command_of(
         engine_dmtcp.find(launch[2].get("PATH")), engine_dmtcp.coordinator_of(job)
     )
     expected = sum(1 for arg in launch[1] if arg.endswith(".dmtcp")) if generation else 0
-    child = spawn(*launch)
-    began = time.monotonic()
     gen = os.path.basename(generation) if generation else "none"
     while True:
         pid, wait_status = os.waitpid(child, os.WNOHANG)
@@ -126,7 +135,12 @@ def run(
             record(job, "NOT RUNNING", None)
             break
         time.sleep(POLL)
-    return Outcome(os.waitpid(child, 0)[1])
+    return waited(child, began, limit)
+
+
+def waited(child: int, began: float, limit: runs.Limit | None) -> Outcome:
+    wait_status = runs.wait(child, began, limit)
+    return Outcome(0, at_limit=child) if wait_status is None else Outcome(wait_status)
 
 
 def died_restoring(child: int) -> int:

@@ -37,6 +37,7 @@ JOB_COLUMNS = (
     "GENS",
     "SIZE",
     "RESTARTS",
+    "RUN",
     "LAST ERROR",
 )
 
@@ -84,5 +85,14 @@ def job_cells(row: JobRow, error_width: int = 40) -> list[str]:
         str(row.generations),
         human(row.size),
         str(row.restarts),
+        run_text(row),
         (row.problem or row.last_error or "")[:error_width],
     ]
+
+
+def run_text(row: JobRow) -> str:
+    """'2 (23m left)': this run's number, and the time before its checkpoint at the limit."""
+    if not row.run:
+        return "-"
+    left = f" ({age(row.left_seconds)} left)" if row.left_seconds is not None else ""
+    return f"{row.run}{left}"

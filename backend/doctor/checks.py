@@ -8,6 +8,7 @@ import os
 import psutil
 
 from qckpt.backend.doctor.findings import Cell, Finding, fail, ok, warn
+from qckpt.backend.doctor.time_limits import check_time_limits
 from qckpt.backend.gridengine.formats import seconds_of, split_list
 from qckpt.backend.setup import cpu_complexes, hooks_install, host_probe
 from qckpt.hooks import engine_dmtcp, jobinfo
@@ -292,6 +293,7 @@ ALL = (
     check_complexes,
     check_same_cpu_hosts,
     check_queue_states,
+    check_time_limits,
 )
 
 

@@ -33,6 +33,8 @@ ATTRS = (
     "min_cpu_interval",
     "suspend_thresholds",
     "shell_start_mode",
+    "s_rt",  # a run's wall-clock limits: jobs longer than them run in runs
+    "h_rt",
 )
 SETTABLE = ("starter_method", "min_cpu_interval", "suspend_thresholds")
 _TIME = re.compile(r"^(\d+)(?::(\d{1,2})(?::(\d{1,2}))?)?$")

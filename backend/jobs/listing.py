@@ -158,6 +158,9 @@ class JobRow:
     generations: int = 0
     size: int = 0
     restarts: int = 0
+    run: int = 0  # this run's number (a job longer than its time limit runs several)
+    run_seconds: int | None = None  # time over all its runs
+    left_seconds: int | None = None  # until this run is checkpointed at its time limit
     last_error: str | None = None
     problem: str | None = None  # why the hooks' files of this job cannot be shown
     task_dir: str | None = None
@@ -249,6 +252,7 @@ def join_manifest(
     row.generations = len(generations)
     row.size = sum(g.get("size") or 0 for g in generations if g)
     row.restarts = len(manifest.get("restarts") or [])
+    row.run, row.run_seconds, row.left_seconds = run_figures(manifest, now)
     error = manifest.get("last_error")
     row.last_error = not_back(manifest, now) or (error.get("message") if error else None)
     if generations and generations[-1]:
@@ -258,6 +262,29 @@ def join_manifest(
 
 
 STARTING_GRACE = 120  # seconds a DMTCP start or restart may take before the row says so
+
+
+def run_figures(manifest: dict, now: float) -> tuple[int, int | None, int | None]:
+    """(this run's number, seconds over all runs, seconds until this run's checkpoint at
+    its time limit) from the manifest's runs; a run without an end is the current one."""
+    entries = [r for r in manifest.get("runs") or [] if r]
+    if not entries:
+        return 0, None, None
+    total = sum(r.get("seconds") or 0 for r in entries if r.get("ended"))
+    current = entries[-1]
+    left = None
+    if not current.get("ended"):
+        total += age(current.get("started"), now) or 0
+        if current.get("checkpoint_at"):
+            left = _seconds_until(current["checkpoint_at"], now)
+    return len(entries), int(total), left
+
+
+def _seconds_until(stamp: str, now: float) -> int | None:
+    try:
+        return max(0, int(calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")) - now))
+    except ValueError:
+        return None
 
 
 def not_back(manifest: dict, now: float) -> str | None:

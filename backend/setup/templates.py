@@ -32,6 +32,8 @@ def from_template(
     restart_option: str = "--restart",
     same_cpu: bool = False,
     tmpdir_limit: str | None = None,
+    margin: int | None = None,
+    max_runs: int | None = None,
 ) -> CheckpointEnv:
     if template not in TEMPLATES:
         raise ValidationFailed([FieldError("--template", "one of " + ", ".join(TEMPLATES))])
@@ -57,6 +59,14 @@ def from_template(
                 [FieldError("--tmpdir-limit", "a size such as 10G, 500M or 0 (keep none)")]
             ) from None
         common += f" --tmpdir-limit {tmpdir_limit}"
+    if margin is not None:
+        if margin < 1:
+            raise ValidationFailed([FieldError("--margin", "at least 1 second")])
+        common += f" --margin {margin}"
+    if max_runs is not None:
+        if max_runs < 1:
+            raise ValidationFailed([FieldError("--max-runs", "at least 1 run")])
+        common += f" --max-runs {max_runs}"
     if same_cpu or template == "dmtcp-cpu":
         common += " --same-cpu"
     if template == "signal":

@@ -189,3 +189,24 @@ def test_dmtcp_is_looked_for_where_the_hooks_will_look(
     monkeypatch.setattr(engine_dmtcp, "SEARCH", (str(hooks),))  # nowhere with DMTCP in it
     finding = about(ge, env.name, "dmtcp")[0]
     assert finding.status == "fail" and "every execution host" in finding.fix
+
+
+def test_time_limits_an_environment_cannot_work_with_are_found(
+    sandbox, envs, queues, name_for, hooks, ckpt, test_queue
+):
+    ge = sandbox.ge()
+    wide = envs.add(from_template(name_for("dt"), "signal", hooks, ckpt, margin=20))
+    queues.attach(wide.name, Target(test_queue), starter=f"{hooks}/qckpt-starter")
+    assert not about(ge, wide.name, "runs")  # no h_rt, no s_rt: nothing to check
+    ge.run(["qconf", "-mattr", "queue", "h_rt", "0:0:30", test_queue])
+    finding = about(ge, f"{wide.name} on {test_queue}", "runs")[0]
+    assert (
+        finding.status == "fail" and "leaves runs of 10 s under an h_rt of 30 s" in finding.message
+    )
+    ge.run(["qconf", "-mattr", "queue", "h_rt", "1:0:0", test_queue])
+    ge.run(["qconf", "-mattr", "queue", "s_rt", "2:0:0", test_queue])
+    assert status(ge, wide.name, "runs") == "warn"
+    assert "s_rt (7200 s) is not before h_rt (3600 s)" in about(ge, wide.name, "runs")[0].message
+    ge.run(["qconf", "-mattr", "queue", "s_rt", "0:50:0", test_queue])
+    assert status(ge, wide.name, "runs") == "pass"
+    assert "at s_rt (3000 s)" in about(ge, wide.name, "runs")[0].message

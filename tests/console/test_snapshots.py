@@ -72,9 +72,16 @@ def make_app(sandbox) -> QckptApp:
     return QckptApp(ge=sandbox.ge(), settings=Settings(refresh=3600), hooks_dir=sandbox.hooks_dir)
 
 
-def stage_task(task_dir: str, gens: list[tuple[str, int]], restarts: int, error: str = "") -> None:
+def stage_task(
+    task_dir: str,
+    gens: list[tuple[str, int]],
+    restarts: int,
+    error: str = "",
+    earlier_run: bool = False,
+) -> None:
     """What the hooks leave after checkpoints (fixed times and sizes, so screens repeat):
-    generation directories, the manifest, hook.log; owned by the job's user."""
+    generation directories, the manifest, hook.log; owned by the job's user. earlier_run:
+    the job ran a day before, up to its h_rt of 24 h, and runs for the second time."""
     manifest = layout.read_json(os.path.join(task_dir, layout.MANIFEST))
     owner = os.stat(task_dir).st_uid
     summaries, log = [], []
@@ -105,7 +112,15 @@ def stage_task(task_dir: str, gens: list[tuple[str, int]], restarts: int, error:
         generations=summaries,
         last_error=None,
         restarts=[{"time": started, "host": manifest["host"], "gen": "gen-000001"}] * restarts,
+        runs=[{"run": 1, "host": manifest["host"], "started": started}],
     )
+    if earlier_run:
+        day = {"host": manifest["host"], "h_rt": 86400.0, "margin": 900.0, "limit": 85500.0}
+        manifest["runs"] = [
+            dict(day, run=1, started="2026-11-21T06:10:00Z", ended="2026-11-22T05:55:00Z",
+                 seconds=85500.0, end="limit"),
+            dict(day, run=2, started=started, checkpoint_at="2026-11-23T05:57:08Z"),
+        ]  # fmt: skip
     if error:
         manifest["last_error"] = {"time": gens[-1][0], "message": error}
         log.append(f"{gens[-1][0]} {manifest['host']} pid=4243 checkpoint: ERROR {error}")
@@ -138,6 +153,7 @@ def jobs(objects, sandbox):
         os.path.join(ckpt, f"{sim}.1"),
         [("2026-11-22T07:41:10Z", 6), ("2026-11-22T07:56:10Z", 7)],
         1,
+        earlier_run=True,
     )
     stage_task(
         os.path.join(ckpt, f"{fit}.1"),

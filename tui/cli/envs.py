@@ -48,6 +48,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="SIZE",
         help="most of a job's $TMPDIR kept per checkpoint (10G; 0: none)",
     )
+    t.add_argument(
+        "--margin",
+        type=int,
+        metavar="SECS",
+        help="checkpoint a run this long before its h_rt (default: from the job's last"
+        " checkpoint time)",
+    )
+    t.add_argument(
+        "--max-runs",
+        type=int,
+        metavar="N",
+        help="runs a job may have at its time limit before it waits in error state",
+    )
     p.set_defaults(run=cmd_add)
 
     p = verbs.add_parser("edit", help="change fields of a checkpoint environment")
@@ -125,6 +138,8 @@ def cmd_add(args: argparse.Namespace, store: EnvStore) -> int:
             migr_signal=args.migr_signal,
             restart_option=args.restart_option,
             tmpdir_limit=args.tmpdir_limit,
+            margin=args.margin,
+            max_runs=args.max_runs,
         )
     else:
         env = CheckpointEnv(**{FIELD_NAMES[q]: v for q, v in ADD_DEFAULTS.items()})

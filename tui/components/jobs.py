@@ -14,7 +14,7 @@ from qckpt.backend.errors import ValidationFailed
 from qckpt.backend.jobs import actions, checkpoint_now
 from qckpt.backend.jobs.listing import EnvCache, JobRow, WhenCache, list_jobs
 
-from ..output import SPANS, human, parse_size
+from ..output import SPANS, age, human, parse_size
 from ..rows import JOB_COLUMNS, job_cells
 from .dialogs import ConfirmScreen, ErrorScreen
 from .tables import current_key, details_grid, sync_rows
@@ -35,6 +35,8 @@ def sort_value(column: int, cell: str):
             return (0, size)
         if column in (8, 10):
             return (0, int(text))
+        if column == 11:
+            return (0, int(text.split()[0])) if text != "-" else (1, 0)
     except (ValueError, KeyError):
         pass
     return (0, text.lower())
@@ -143,6 +145,8 @@ class JobsView(View):
                         f" at {taken.get('time')}: the job made its own",
                     )
                 )
+            if row.run:
+                pairs.append(("runs", runs_text(row)))
             moves = row.manifest.get("restarts") or []
             if moves:
                 last = moves[-1] or {}
@@ -257,3 +261,15 @@ def tmpdir_text(record: dict, gen: int | None) -> str:
         return f"{record.get('path')}: not kept with {where}: {record.get('reason')}"
     size = human(int(record.get("size") or 0))
     return f"{record.get('path')}: {size} in {record.get('files')} files kept with {where}"
+
+
+def runs_text(row: JobRow) -> str:
+    """'run 3, 2h05m over all runs; checkpointed at its time limit (h_rt 1h less 5m) in 12m'."""
+    text = f"run {row.run}, {age(row.run_seconds)} over all runs"
+    current = (row.manifest.get("runs") or [{}])[-1] or {}
+    if current.get("checkpoint_at") and not current.get("ended"):
+        limit = f"h_rt {age(int(current['h_rt']))}" if current.get("h_rt") else "s_rt"
+        text += f"; checkpointed and requeued at {current['checkpoint_at']} ({limit})"
+    if current.get("end") == "cap":
+        text += "; stopped at the environment's cap on runs"
+    return text
