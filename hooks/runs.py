@@ -97,7 +97,9 @@ def limit_of(job: Job, opts: Options, environ: dict[str, str], events: Events) -
         requested = ge.hard_requests(job.job_id)
         offered = queue_limits(queue, job.host)
     except GridEngineFailed as exc:
-        events.error(f"the run's time limit is unknown ({exc}): it is not checkpointed before it")
+        # a detail, not the job's error: most sites have no limit, and `qckpt doctor` says
+        # where one is set on a queue whose hosts may not ask (neither admin nor submit host)
+        events.detail(f"the run's time limit is unknown ({exc}): not checkpointed before it")
         return None
     h_rt = smaller(seconds(requested.get("h_rt")), seconds(offered.get("h_rt")))
     s_rt = smaller(seconds(requested.get("s_rt")), seconds(offered.get("s_rt")))
