@@ -70,3 +70,24 @@ def test_run_figures_count_every_run_and_the_time_left_in_this_one():
     ended = [runs[0], dict(runs[1], ended="2026-12-02T11:50:00Z", seconds=3000, end="exit")]
     assert run_figures({"runs": ended}, now) == (2, 6540, None)
     assert run_figures({}, now) == (0, None, None)
+
+
+def test_the_doctor_finds_limits_an_environment_cannot_work_with(tmp_path):
+    from qckpt.backend.doctor.time_limits import checkpoint_seconds, limit_findings
+    from qckpt.hooks import layout
+
+    env = from_template("e", "signal", "/opt/qckpt", str(tmp_path), when="xsmr")
+    said = {f.message for f in limit_findings("e on q", env, "00:10:00", 3600.0, None, 2000.0)}
+    assert any("leaves runs of 1600 s" in m for m in said)
+    said = {f.message for f in limit_findings("e on q", env, "02:00:00", 3600.0, 7200.0, None)}
+    assert any("s_rt (7200 s) is not before h_rt" in m for m in said)
+    assert any("no periodic checkpoint within a run" in m for m in said)
+    assert limit_findings("e on q", env, "00:10:00", 86400.0, None, 600.0) == []
+    # the environment's jobs' checkpoint times, from their manifests (others' envs left out)
+    for name, env_name, took in (("1.1", "e", 12.5), ("2.1", "e", 40.0), ("3.1", "other", 99.0)):
+        (tmp_path / name).mkdir()
+        manifest = {"env": env_name, "generations": [{"gen": 1, "seconds": took}]}
+        layout.write_json_atomic(str(tmp_path / name / layout.MANIFEST), manifest)
+    (tmp_path / "4.1").mkdir()
+    (tmp_path / "4.1" / layout.MANIFEST).write_text('{"generations": "not a list"}')
+    assert checkpoint_seconds(env) == 40.0
