@@ -117,8 +117,11 @@ def test_a_dmtcp_job_runs_in_runs_and_a_deleted_one_leaves_nothing(sandbox, host
             wait_until(lambda: "running" in events_of(sandbox.ckpt_dir, deleted)[-3:], 60, "up")
             ge.run(["qdel", deleted], user=sandbox.user)
             wait_until(lambda: deleted not in running_jobs(ge, sandbox), 60, "the deletion")
-            gone = lambda: not processes_of(sandbox.user, "777", f"{deleted}.1")  # noqa: E731
-            wait_until(gone, 30, "no process of the deleted job (nor its coordinator)")
+            left = lambda: processes_of(sandbox.user, "bcount.sh 777", f"/{deleted}.1")  # noqa: E731
+            try:
+                wait_until(lambda: not left(), 30, "no process of the deleted job")
+            except AssertionError:
+                raise AssertionError(f"left running: {left()}") from None
             wait_finished(ge, sandbox, [long], timeout=240)
             with open(f"{out}/long") as handle:
                 counts = [int(n) for n in re.findall(r"^count (\d+)$", handle.read(), re.M)]
