@@ -183,11 +183,17 @@ def task_dir_name(job_id: str, task: str) -> str | None:
     return f"{job_id}.{task}" if task.isdigit() else None
 
 
-def age(stamp: str | None, now: float) -> int | None:
+def epoch(stamp: str | None) -> float | None:
+    """A manifest's time (2026-12-02T10:00:00Z) in seconds since the epoch, or None."""
     try:
-        return max(0, int(now - calendar.timegm(time.strptime(stamp or "", "%Y-%m-%dT%H:%M:%SZ"))))
+        return calendar.timegm(time.strptime(stamp or "", "%Y-%m-%dT%H:%M:%SZ"))
     except ValueError:
         return None
+
+
+def age(stamp: str | None, now: float) -> int | None:
+    then = epoch(stamp)
+    return None if then is None else max(0, int(now - then))
 
 
 def task_dirs(ckpt_dir: str, cache: dict[str, dict[str, list[str]]]) -> dict[str, list[str]]:
@@ -275,16 +281,10 @@ def run_figures(manifest: dict, now: float) -> tuple[int, int | None, int | None
     left = None
     if not current.get("ended"):
         total += age(current.get("started"), now) or 0
-        if current.get("checkpoint_at"):
-            left = _seconds_until(current["checkpoint_at"], now)
+        due = epoch(current.get("checkpoint_at"))
+        if due is not None:
+            left = max(0, int(due - now))
     return len(entries), int(total), left
-
-
-def _seconds_until(stamp: str, now: float) -> int | None:
-    try:
-        return max(0, int(calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")) - now))
-    except ValueError:
-        return None
 
 
 def not_back(manifest: dict, now: float) -> str | None:
