@@ -16,7 +16,13 @@ TIMEOUT = 60
 def run(args: list[str]) -> str:
     try:
         proc = subprocess.run(
-            args, capture_output=True, text=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL
+            args,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",  # the job's environment, which qstat -j shows, is any bytes
+            timeout=TIMEOUT,
+            stdin=subprocess.DEVNULL,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise GridEngineFailed(f"{args[0]}: {exc}") from None

@@ -5,6 +5,9 @@ Pure functions; tested on captured real output.
 
 from __future__ import annotations
 
+import re
+from xml.etree import ElementTree
+
 
 def parse_fields(text: str) -> list[tuple[str, str]]:
     """Split qconf object text into (name, value) pairs, in file order.
@@ -102,3 +105,18 @@ def seconds_of(value: str) -> int:
     for part in value.split(":"):
         total = total * 60 + int(part)
     return total
+
+
+# Grid Engine's -xml output escapes <, > and & in what users wrote, but copies control
+# characters as they are: one job submitted with `-V` from an environment holding an ESC
+# (\x1b) makes the whole `qstat -j LIST -xml` answer ill-formed XML, for every job in it.
+# Characters XML 1.0 does not allow are replaced before parsing.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def parse_xml(text: str) -> ElementTree.Element | None:
+    """Grid Engine's -xml output as an element tree; None when it is not XML at all."""
+    try:
+        return ElementTree.fromstring(NOT_XML.sub("?", text))
+    except ElementTree.ParseError:
+        return None

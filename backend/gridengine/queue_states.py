@@ -9,8 +9,8 @@ clears it, once the cause is fixed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from xml.etree import ElementTree
 
+from qckpt.backend.gridengine.formats import parse_xml
 from qckpt.backend.gridengine.runner import GridEngine
 
 # qstat -f lists each instance's jobs too; a user that cannot exist keeps them out.
@@ -52,9 +52,8 @@ class InstanceState:
 def parse_queue_states(text: str) -> dict[str, InstanceState]:
     """`qstat -f -explain E -xml` -> queue@host -> its states and reasons (pure)."""
     found: dict[str, InstanceState] = {}
-    try:
-        root = ElementTree.fromstring(text)
-    except ElementTree.ParseError:
+    root = parse_xml(text)
+    if root is None:
         return found
     for element in root.iter("Queue-List"):
         name = element.findtext("name") or ""

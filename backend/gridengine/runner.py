@@ -110,6 +110,8 @@ class GridEngine:
                 input=input,
                 capture_output=True,
                 text=True,
+                encoding="utf-8",
+                errors="replace",  # a user's job name or environment is any bytes
                 timeout=self.timeout,
                 env=self.environment(),
                 stdin=None if input is not None else subprocess.DEVNULL,

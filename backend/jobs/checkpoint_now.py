@@ -143,7 +143,14 @@ def take(ge: GridEngine, row: JobRow, chosen: Plan) -> dict:
     started = layout.now_iso()
     try:
         done = subprocess.run(
-            chosen.argv, env=environ, capture_output=True, text=True, timeout=3600, check=False
+            chosen.argv,
+            env=environ,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",  # the hook runs as the job's owner and may print their bytes
+            timeout=3600,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise HookFailed(f"checkpoint of job {row.key}: {exc}") from None

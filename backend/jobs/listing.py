@@ -9,10 +9,10 @@ import os
 import pwd
 import time
 from dataclasses import asdict, dataclass, field
-from xml.etree import ElementTree
 
 from qckpt.backend.gridengine.checkpoint import CheckpointEnv
 from qckpt.backend.gridengine.envs import EnvStore
+from qckpt.backend.gridengine.formats import parse_xml
 from qckpt.backend.gridengine.runner import GridEngine
 from qckpt.hooks import errors, layout, safe, taskdir
 
@@ -85,9 +85,8 @@ def when_from_attr(attr: int) -> str:
 def parse_job_xml(text: str) -> dict[str, tuple[str, int]]:
     """`qstat -j LIST -xml`: job id -> (its own when, its qsub -c interval in seconds)."""
     found: dict[str, tuple[str, int]] = {}
-    try:
-        root = ElementTree.fromstring(text)
-    except ElementTree.ParseError:
+    root = parse_xml(text)
+    if root is None:
         return found
     for element in root.iter():
         number = element.find("JB_job_number")

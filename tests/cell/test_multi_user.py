@@ -305,3 +305,26 @@ def test_checkpoint_now_gives_the_hook_none_of_roots_environment(
             }
     finally:
         ge.run(["qdel", job], check=False)
+
+
+def test_a_job_with_control_characters_does_not_blind_the_listing_to_other_jobs(
+    sandbox, signal_queue, attacker
+):
+    """Before: one job whose environment held an ESC made `qstat -j LIST -xml` ill-formed
+    XML, so every job in the list lost its own `when`; a byte that is not UTF-8 stopped
+    the console with a UnicodeDecodeError."""
+    ge = sandbox.ge()
+    env, _queue = signal_queue
+    # \udcff is the byte 0xff on the command line (surrogateescape)
+    poison = "Y=\x1b[31m\x01\udcffred"
+    held = ["-h", "-ckpt", env, "-b", "y", "-o", "/dev/null", "/bin/true"]
+    victim = submit(ge, sandbox, "-c", "sx", *held)
+    bad = ""
+    try:
+        out = ge.run(["qsub", "-v", poison, *held], user=attacker, cwd="/tmp")
+        bad = re.search(r"Your job (\d+)", out.stdout).group(1)
+        rows = {r.job_id: r for r in list_jobs(ge, envs=EnvStore(ge).list())}
+        assert rows[victim].when == "xs"  # Grid Engine's order of the letters
+        assert bad in rows and rows[bad].owner == attacker
+    finally:
+        ge.run(["qdel", victim, *filter(None, [bad])], check=False)

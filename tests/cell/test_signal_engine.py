@@ -84,3 +84,19 @@ def test_checkpoint_migrate_restart_and_clean(sandbox, signal_queue):
     kept_dir = os.path.join(ckpt, f"{kept}.1")
     assert layout.newest_complete(kept_dir) is not None
     shutil.rmtree(kept_dir)  # kept on purpose; the test's own leftover
+
+
+def test_a_job_whose_environment_is_not_utf8_runs(sandbox, signal_queue):
+    """Before: the starter's `qstat -j` (which shows the job's environment) raised
+    UnicodeDecodeError on a Latin-1 value, and the job failed before it began."""
+    ge = sandbox.ge()
+    env, queue = signal_queue
+    counter = os.path.join(share_programs(sandbox), "counter.py")
+    common = ["-q", queue, "-ckpt", env, "-j", "y", "-b", "y", "-o", "/dev/null"]
+    job = submit(ge, sandbox, *common, "-v", "PLACE=Z\udcfcrich\x1b[0m", counter, "10", "0.1")
+    try:
+        wait_finished(ge, sandbox, [job], timeout=90)
+        assert accounting(ge, job)[-1]["exit_status"] == "3"
+        assert events_of(sandbox.ckpt_dir, job) == ["start", "clean"]
+    finally:
+        ge.run(["qdel", job], check=False)

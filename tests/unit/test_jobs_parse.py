@@ -40,6 +40,14 @@ def test_a_jobs_own_when_and_interval_come_from_qstat_j():
     assert found == {"115": ("xsr", 0), "116": ("xsr", 300), "117": ("", 0)}
 
 
+def test_a_control_character_in_one_jobs_environment_hides_no_job():
+    text = (DATA / "qstat_j.xml").read_text()
+    home = "<VA_value>/home/qckptjob</VA_value>"
+    assert home in text
+    poisoned = text.replace(home, "<VA_value>/home/\x1b[31m\x01</VA_value>", 1)  # copied as is
+    assert parse_job_xml(poisoned) == parse_job_xml(text) != {}
+
+
 def test_when_bits():
     assert when_from_attr(1 | 4) == "xm"
     assert when_from_attr(8) == "n"
