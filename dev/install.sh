@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 packages=(gridengine-master gridengine-exec gridengine-client python3 tmux librsvg2-bin procps
           iproute2 util-linux  # ip netns and unshare: the sandbox's second host
-          gcc libc6-dev)  # the C test job
+          gcc libc6-dev  # the C test job
+          pypy3 pypy3-dev pypy3-venv)  # a Python 3.9 (PyPy 7.3) for tests/install
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -11,8 +11,8 @@ import sys
 VERSION = "0.1.0"
 USAGE = (
     "usage: qckpt-hook checkpoint|migrate [--engine dmtcp|signal] [--keep N] [--signal SIG]"
-    " [--timeout SECS] [--restart-option OPT] [--same-cpu] [--fsync] $job_id $ja_task_id $ckpt_dir"
-    " $job_pid\n"
+    " [--timeout SECS] [--restart-option OPT] [--tmpdir-limit SIZE] [--margin SECS]"
+    " [--max-runs N] [--same-cpu] [--fsync] $job_id $ja_task_id $ckpt_dir $job_pid\n"
     "       qckpt-hook clean [save] $job_id $ja_task_id $ckpt_dir\n"
     "       qckpt-hook loadsensor   (a Grid Engine load sensor: CPU level and cpuflag_*)\n"
     "       qckpt-hook probe CKPT_DIR   (a host's CPU values, DMTCP, ckpt_dir access: JSON)\n"

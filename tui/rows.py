@@ -82,7 +82,7 @@ def job_cells(row: JobRow, error_width: int = 40) -> list[str]:
         row.env or "-",
         row.when or "-",
         age(row.age_seconds),
-        str(row.generations),
+        str(row.checkpoints),  # taken so far; the details list the kept ones
         human(row.size),
         str(row.restarts),
         run_text(row),

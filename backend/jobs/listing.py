@@ -154,7 +154,8 @@ class JobRow:
     interval: int = 0  # qsub -c, seconds (0: the queue's min_cpu_interval)
     last_checkpoint: str | None = None
     age_seconds: int | None = None
-    generations: int = 0
+    generations: int = 0  # kept in ckpt_dir (the environment's --keep)
+    checkpoints: int = 0  # taken so far: the newest generation's number (1, 2, ... per task)
     size: int = 0
     restarts: int = 0
     run: int = 0  # this run's number (a job longer than its time limit runs several)
@@ -261,6 +262,7 @@ def join_manifest(
     error = manifest.get("last_error")
     row.last_error = not_back(manifest, now) or (error.get("message") if error else None)
     if generations and generations[-1]:
+        row.checkpoints = generations[-1].get("gen") or 0
         row.last_checkpoint = generations[-1].get("time")
         row.age_seconds = age(row.last_checkpoint, now)
     return row

@@ -62,14 +62,28 @@ def write_program(hooks_dir: str) -> str:
     return path
 
 
-def wait_for(check: Callable[[], object], seconds: float, what: str) -> object:
+def owners_manifest(ckpt_dir: str, task: str, user: str) -> dict:
+    """A task's manifest, from its owner's own task directory (taskdir's rule); {} until
+    there is a readable one."""
+    task_dir = taskdir.find(ckpt_dir, task, pwd.getpwnam(user).pw_uid)
+    raw = layout.read_json(os.path.join(task_dir, layout.MANIFEST)) if task_dir else None
+    try:
+        return layout.check_manifest(raw or {})
+    except errors.BadManifest:
+        return {}
+
+
+def wait_for(
+    check: Callable[[], object], seconds: float, what: str, who: str = "smoke test"
+) -> object:
+    """check()'s first true answer, polled twice a second; SmokeFailed after `seconds`."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         found = check()
         if found:
             return found
         time.sleep(0.5)
-    raise SmokeFailed(f"smoke test: no {what} within {seconds:g} s")
+    raise SmokeFailed(f"{who}: no {what} within {seconds:g} s")
 
 
 def run(
@@ -103,16 +117,9 @@ def run(
         "600",
     ]
     job = ge.run(argv, user=user, cwd="/tmp").stdout.strip()
-    uid = pwd.getpwnam(user).pw_uid
 
     def read() -> dict:
-        """The job's manifest, from the job user's own task directory (taskdir's rule)."""
-        task_dir = taskdir.find(env.ckpt_dir, f"{job}.1", uid)
-        raw = layout.read_json(os.path.join(task_dir, layout.MANIFEST)) if task_dir else None
-        try:
-            return layout.check_manifest(raw or {})
-        except errors.BadManifest:
-            return {}
+        return owners_manifest(env.ckpt_dir, f"{job}.1", user)
 
     def running() -> dict | None:
         found = read()

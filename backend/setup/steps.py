@@ -15,6 +15,7 @@ from qckpt.backend.gridengine.envs import EnvStore
 from qckpt.backend.gridengine.formats import split_list
 from qckpt.backend.gridengine.hosts import admin_or_submit_hosts, hosts_of_queues
 from qckpt.backend.gridengine.queues import QueueStore, Target, check_setting
+from qckpt.backend.gridengine.rules import check_when
 from qckpt.backend.gridengine.runner import GridEngine
 from qckpt.backend.setup import cpu_complexes, host_probe, smoke_test
 from qckpt.backend.setup.hooks_install import HOOK, LOADSENSOR, STARTER, install
@@ -40,6 +41,7 @@ class Answers:
     job_user: str = ""  # an ordinary user: probe and smoke-test jobs (root cannot run jobs)
     load_threshold: str = ""  # e.g. np_load_avg=1.75: suspend (and so migrate) above it
     cpu_values: str = "host"  # same-CPU values: "host" (set per host) or "sensor" (load sensor)
+    when: str = "xsr"  # the environments' when; with m, every min_cpu_interval too
     smoke_test: bool = True
 
     @classmethod
@@ -87,6 +89,10 @@ class Answers:
             errors.append(FieldError("job_user", "an ordinary user (uid >= 1000) for test jobs"))
         if self.cpu_values not in ("host", "sensor"):
             errors.append(FieldError("cpu_values", "host (complex values) or sensor (load sensor)"))
+        if not isinstance(self.when, str):
+            errors.append(FieldError("when", "letters from s, m, x, r, or n alone"))
+        elif check_when(self.when):
+            errors.append(check_when(self.when))
         if not isinstance(self.smoke_test, bool):
             errors.append(FieldError("smoke_test", "true or false"))
         if errors:
@@ -191,7 +197,7 @@ def ckpt_dir_step(ge: GridEngine, a: Answers, probed: dict) -> Step:
 
 
 def environments_step(ge: GridEngine, a: Answers) -> Step:
-    envs = [from_template(t, t, a.hooks_dir, a.ckpt_dir) for t in a.templates]
+    envs = [from_template(t, t, a.hooks_dir, a.ckpt_dir, when=a.when) for t in a.templates]
     shows = []
     for env in envs:
         shows += [f"qconf -Ackpt (or -Mckpt) {env.name}:"]

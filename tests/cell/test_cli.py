@@ -1,5 +1,7 @@
 """The qckpt command line against the sandbox cell: output, exit codes, one-line errors."""
 
+from __future__ import annotations
+
 import json
 import re
 import subprocess

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from qckpt.backend.jobs import events
-from qckpt.backend.setup.hooks_install import install
+from qckpt.backend.setup.hooks_install import DEFAULT_PYTHON, install
 from qckpt.hooks import layout
 
 PROGRAMS = Path(__file__).parent.parent / "programs"
@@ -19,8 +19,9 @@ COUNTER = str(PROGRAMS / "counter.py")
 
 @pytest.fixture(scope="session")
 def hooks_dir(tmp_path_factory) -> str:
+    """The zipapp for the hosts' python3, or for QCKPT_TEST_HOOK_PYTHON (the Python 3.9 run)."""
     folder = str(tmp_path_factory.mktemp("hooks"))
-    install(folder)
+    install(folder, python=os.environ.get("QCKPT_TEST_HOOK_PYTHON", DEFAULT_PYTHON))
     return folder
 
 

@@ -1,15 +1,22 @@
 """`qstat -u '*' -r` parsed (output captured from Grid Engine 8.1.9)."""
 
+from __future__ import annotations
+
 import calendar
+import getpass
+import os
 from pathlib import Path
 
 from qckpt.backend.jobs.listing import (
+    JobRow,
+    join_manifest,
     not_back,
     parse_job_xml,
     parse_qstat_r,
     task_dir_name,
     when_from_attr,
 )
+from qckpt.hooks import layout
 
 DATA = Path(__file__).parent.parent / "data"
 
@@ -81,3 +88,17 @@ def test_a_dmtcp_run_that_did_not_come_back_is_the_rows_error():
         " DMTCP reports it FAILED"
     )
     assert not_back({}, now) is None  # the signal engine has no coordinator
+
+
+def test_a_row_counts_the_checkpoints_taken_and_the_generations_kept(tmp_path):
+    """Generations are numbered 1, 2, ... per task: the newest one's number is how many
+    checkpoints the job has had; the environment's --keep decides how many are kept."""
+    task_dir = tmp_path / "8.1"
+    task_dir.mkdir()
+    kept = [{"gen": 6, "size": 100}, {"gen": 7, "size": 120}]
+    layout.write_json_atomic(str(task_dir / layout.MANIFEST), {"generations": kept})
+    row = JobRow("8", "", "count", getpass.getuser(), "r", "all.q@vm", "signal", "xsmr")
+    row = join_manifest(row, str(tmp_path), now=0.0)
+    assert row.task_dir == os.path.join(str(tmp_path), "8.1") and row.problem is None, row.problem
+    assert (row.checkpoints, row.generations, row.size) == (7, 2, 220)
+    assert row.as_dict()["checkpoints"] == 7

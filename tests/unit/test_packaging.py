@@ -64,3 +64,11 @@ def test_a_wrong_call_says_so_on_stderr_and_exits_non_zero():
     assert hook.returncode == 2 and "unknown verb frobnicate" in hook.stderr and not hook.stdout
     qckpt = subprocess.run([command("qckpt"), "frobnicate"], capture_output=True, text=True)
     assert qckpt.returncode == 2 and "invalid choice" in qckpt.stderr and not qckpt.stdout
+
+
+def test_the_hooks_usage_names_every_option_the_hook_takes():
+    from qckpt.hooks.__main__ import USAGE
+    from qckpt.hooks.jobinfo import VALUED
+
+    for flag in (*VALUED, "--same-cpu", "--fsync"):
+        assert f"[{flag}" in USAGE, flag
