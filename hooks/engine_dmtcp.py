@@ -69,6 +69,15 @@ def find(path: str | None = None) -> Dmtcp:
     )
 
 
+def installed(path: str | None = None) -> bool:
+    """Whether find() finds DMTCP here."""
+    try:
+        find(path)
+    except EngineError:
+        return False
+    return True
+
+
 def folders(job: Job) -> tuple[str, str]:
     """dmtcp/images and dmtcp/tmp, the owner's alone (0700): images hold the job's memory."""
     base = taskdir.private_dir(job.task_dir, layout.DMTCP)

@@ -30,6 +30,11 @@ from .jobinfo import Job, Options
 MIN_MARGIN = 10.0  # seconds: a checkpoint and a stop take at least this much to be safe
 MARGIN_PER_CHECKPOINT = 3  # the default margin is 3x the job's last checkpoint time, + 5 s
 FIRST_MARGIN = 900.0  # before a job's first checkpoint: a tenth of h_rt, at most 15 min
+# Grid Engine's SIGUSR1 at s_rt reaches the job's wrapper shell too (the `sh -c` around a
+# binary job, or a job script that traps nothing), which dies of it: the job would end
+# there, unsaved. So a run with s_rt is checkpointed this long before it (at most half of
+# s_rt), and is already saving when the signal comes.
+SOFT_LEAD = 5.0
 
 
 @dataclass
@@ -43,9 +48,13 @@ class Limit:
 
     @property
     def why(self) -> str:
-        if self.s_rt is not None and self.at == self.s_rt:
-            return f"s_rt {self.s_rt:g} s"
+        if self.s_rt is not None and self.at == soft_moment(self.s_rt):
+            return f"s_rt {self.s_rt:g} s (less {self.s_rt - self.at:g} s)"
         return f"h_rt {self.h_rt:g} s less a margin of {self.margin:g} s"
+
+
+def soft_moment(s_rt: float) -> float:
+    return s_rt - min(SOFT_LEAD, s_rt / 2)
 
 
 def seconds(text: str | None) -> float | None:
@@ -107,7 +116,10 @@ def limit_of(job: Job, opts: Options, environ: dict[str, str], events: Events) -
         return None
     manifest = layout.read_json(os.path.join(job.task_dir, layout.MANIFEST)) or {}
     margin = margin_of(opts, manifest, h_rt) if h_rt is not None else 0.0
-    at = smaller(s_rt, h_rt - margin if h_rt is not None else None)
+    at = smaller(
+        soft_moment(s_rt) if s_rt is not None else None,
+        h_rt - margin if h_rt is not None else None,
+    )
     return Limit(h_rt=h_rt, s_rt=s_rt, margin=margin, at=max(at or 0.0, 1.0))
 
 

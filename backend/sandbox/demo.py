@@ -16,24 +16,14 @@ from qckpt.backend.sandbox.cell import Sandbox
 from qckpt.backend.setup.smoke_test import owners_manifest, wait_for
 from qckpt.backend.setup.steps import Answers, steps
 from qckpt.hooks import engine_dmtcp
-from qckpt.hooks.errors import EngineError
 
 QUEUE = "all.q"
-INTERVAL = "00:00:30"  # min_cpu_interval: a checkpoint every 30 s of CPU time, so gens grow
+INTERVAL = "00:00:20"  # min_cpu_interval: a checkpoint every 20 s, so GENS goes up
 PROGRAMS = os.path.join(os.path.dirname(__file__), "programs")
 JOB_PREFIX = "demo-"
 MOVED = "demo-count"  # the job the demo migrates to another host
 
 Log = Callable[[str], None]
-
-
-def has_dmtcp() -> bool:
-    """The sandbox's hosts all run on this machine: DMTCP here is DMTCP on every host."""
-    try:
-        engine_dmtcp.find()
-    except EngineError:
-        return False
-    return True
 
 
 def jobs(programs: str, dmtcp: bool) -> list[tuple[str, list[str]]]:
@@ -50,7 +40,7 @@ def jobs(programs: str, dmtcp: bool) -> list[tuple[str, list[str]]]:
 def load_demo(sandbox: Sandbox, log: Log = print) -> dict[str, str]:
     """Sets the cell up and submits the demo jobs (once); returns their names and numbers."""
     ge = sandbox.ge()
-    dmtcp = has_dmtcp()
+    dmtcp = engine_dmtcp.installed()  # the sandbox's hosts all run on this machine
     answers = Answers(
         hooks_dir=sandbox.hooks_dir,
         ckpt_dir=sandbox.ckpt_dir,

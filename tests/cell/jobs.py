@@ -19,18 +19,13 @@ from qckpt.backend.sandbox.cell import Sandbox
 from qckpt.backend.setup.hooks_install import install
 from qckpt.backend.setup.templates import from_template
 from qckpt.hooks import engine_dmtcp
-from qckpt.hooks.errors import EngineError
 
 PROGRAMS = Path(__file__).parent.parent / "programs"
 
 
 def has_dmtcp() -> bool:
     """DMTCP where the hooks look for it (PATH, then /opt/dmtcp/bin)."""
-    try:
-        engine_dmtcp.find()
-    except EngineError:
-        return False
-    return True
+    return engine_dmtcp.installed()
 
 
 def share_programs(sandbox: Sandbox) -> str:

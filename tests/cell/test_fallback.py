@@ -23,6 +23,7 @@ from tests.cell.jobs import (
     wait_until,
 )
 
+COUNT = 200  # the job counts every 0.1 s: 20 s and more of work, two checkpoints in it
 pytestmark = [
     pytest.mark.cell,
     pytest.mark.skipif(not has_dmtcp(), reason="DMTCP is not installed (on PATH or /opt/dmtcp)"),
@@ -47,11 +48,11 @@ def written_broken_fixture(damage):
     return written_broken
 
 
+# "corrupted": an image of the same size, other bytes (its checks find it; a truncated one
+# is found the same way, as tests/hooks/test_fallback.py shows for both);
 # "dies at restore": every process's image is broken, the job's first process dies;
 # "a child dies at restore": only its children's (bgcount.sh keeps one), the shell waits
-@pytest.mark.parametrize(
-    "how", ["truncated", "corrupted", "dies at restore", "a child dies at restore"]
-)
+@pytest.mark.parametrize("how", ["corrupted", "dies at restore", "a child dies at restore"])
 def test_a_damaged_newest_dmtcp_generation_falls_back_to_the_previous(
     sandbox, hosts, name_for, how, damage, drain, started_on, undrain, written_broken
 ):
@@ -68,7 +69,7 @@ def test_a_damaged_newest_dmtcp_generation_falls_back_to_the_previous(
             sandbox,
             *f"-q {queue} -ckpt {env} -c 00:00:03 -o {out}/out -e {out}/err".split(),
             script,
-            "300",
+            str(COUNT),
         )
         try:
             task_dir = os.path.join(sandbox.ckpt_dir, f"{job}.1")
@@ -97,7 +98,7 @@ def test_a_damaged_newest_dmtcp_generation_falls_back_to_the_previous(
             wait_finished(ge, sandbox, [job], timeout=150)
             with open(f"{out}/out") as handle:
                 counts = [int(m) for m in re.findall(r"^count (\d+)$", handle.read(), re.M)]
-            assert counts[-1] == 300 and counts.count(1) == 1  # never again from 1
+            assert counts[-1] == COUNT and counts.count(1) == 1  # never again from 1
             assert accounting(ge, job, records=2)[-1]["exit_status"] == "5"
             events = events_of(sandbox.ckpt_dir, job)
             after = events[events.index("migrate") :]

@@ -15,21 +15,6 @@ from qckpt.backend.gridengine.runner import GridEngine
 pytestmark = [pytest.mark.cell, pytest.mark.stops_cell]
 
 
-def test_a_stopped_qmaster_gives_a_clear_error_not_a_hang(sandbox, error_of):
-    sandbox.stop_qmaster()
-    try:
-        store = EnvStore(GridEngine(env=sandbox.env(), timeout=20))
-        started = time.monotonic()
-        error = error_of(store.names)
-        assert isinstance(error, QmasterUnreachable)
-        assert "unable to send message to qmaster" in str(error)
-        assert time.monotonic() - started < 20
-        assert sandbox.status()[0] is False
-    finally:
-        sandbox.up(log=lambda message: None)
-    assert sandbox.answers()
-
-
 def test_down_stops_the_cells_daemons_and_up_brings_them_back(sandbox):
     hosts = list(sandbox.execd_hosts())
     assert len(hosts) >= 2  # the suite's cell has a second host
@@ -47,7 +32,11 @@ def test_down_stops_the_cells_daemons_and_up_brings_them_back(sandbox):
     assert all(sandbox.execd_hosts()[host] for host in hosts)
 
 
-async def test_the_console_shows_a_banner_while_qmaster_is_down_and_recovers(sandbox, settle):
+async def test_a_stopped_qmaster_is_a_clear_error_and_a_banner_and_the_console_recovers(
+    sandbox, settle, error_of
+):
+    """One stop of the qmaster (each costs the suite a restart of the cell): the backend's
+    clear error, no hang; the console's banner while it is down, and its recovery."""
     from textual.widgets import DataTable, Static
 
     from qckpt.tui.app import QckptApp
@@ -70,6 +59,13 @@ async def test_the_console_shows_a_banner_while_qmaster_is_down_and_recovers(san
             banner = app.query_one("#banner", Static)
             assert app.qmaster_down and banner.has_class("shown")
             assert "qmaster unreachable" in str(banner.render())
+            store = EnvStore(GridEngine(env=sandbox.env(), timeout=20))
+            started = time.monotonic()
+            error = error_of(store.names)
+            assert isinstance(error, QmasterUnreachable)
+            assert "unable to send message to qmaster" in str(error)
+            assert time.monotonic() - started < 20
+            assert sandbox.status()[0] is False
             # the console keeps working: the table still shows what it had; keys still work
             assert app.query_one("#env-table", DataTable).row_count == rows_before
             await pilot.press("colon", *"queues", "enter")

@@ -14,10 +14,10 @@ from qckpt.backend.gridengine.envs import EnvStore
 from qckpt.backend.gridengine.formats import split_list
 from qckpt.backend.gridengine.queues import QueueStore
 from qckpt.backend.jobs.listing import list_jobs
-from qckpt.backend.sandbox.demo import MOVED, QUEUE, has_dmtcp, load_demo
+from qckpt.backend.sandbox.demo import MOVED, QUEUE, load_demo
 from qckpt.tui.app import QckptApp
 from qckpt.tui.settings import Settings
-from tests.cell.jobs import wait_until
+from tests.cell.jobs import has_dmtcp, wait_until
 
 pytestmark = pytest.mark.cell
 KEPT = ("ckpt_list", "starter_method", "min_cpu_interval")
@@ -68,7 +68,7 @@ async def test_the_demo_checkpoints_migrates_and_shows_it(
         return {r.key: r for r in list_jobs(ge, envs=list(envs.values()))}
 
     # the moved job restarted elsewhere from its checkpoint; every running job's
-    # checkpoints grow, a generation every min_cpu_interval (30 s)
+    # checkpoints grow, a generation every min_cpu_interval (20 s)
     first = rows()
     wait_until(lambda: rows()[demo_cell["demo-grow"]].checkpoints >= 2, 150, "2 checkpoints")
     now = rows()

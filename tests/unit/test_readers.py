@@ -42,7 +42,7 @@ def strings_in(value) -> list[str]:
     return []
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.binary(max_size=2000))
 def test_any_bytes_as_a_manifest_give_an_object_or_none(tmp_path_factory, data):
     path = tmp_path_factory.mktemp("m") / "manifest.json"
@@ -51,7 +51,7 @@ def test_any_bytes_as_a_manifest_give_an_object_or_none(tmp_path_factory, data):
     assert value is None or isinstance(value, dict)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.one_of(json_values, manifest_like))
 def test_any_json_is_a_checked_manifest_of_plain_text_or_bad(value):
     try:
@@ -65,7 +65,7 @@ def test_any_json_is_a_checked_manifest_of_plain_text_or_bad(value):
             assert generation is None or set(generation) <= set(layout.GENERATION)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.text())
 def test_any_line_of_an_events_file_parses_to_plain_fields_or_nothing(line):
     event = events.parse_line(line)

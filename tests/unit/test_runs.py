@@ -11,7 +11,7 @@ from qckpt.backend.jobs.listing import run_figures
 from qckpt.backend.setup.templates import from_template
 from qckpt.hooks.errors import UsageError
 from qckpt.hooks.jobinfo import Options, parse_hook_args
-from qckpt.hooks.runs import margin_of, seconds, smaller
+from qckpt.hooks.runs import Limit, margin_of, seconds, smaller, soft_moment
 
 
 def test_grid_engine_times_in_seconds():
@@ -22,6 +22,17 @@ def test_grid_engine_times_in_seconds():
     assert seconds("INFINITY") is None and seconds("infinity") is None
     assert seconds("") is None and seconds("1h") is None and seconds(None) is None
     assert smaller(None, 60.0, 30.0) == 30.0 and smaller(None, None) is None
+
+
+def test_a_run_with_s_rt_is_checkpointed_before_grid_engines_signal_comes():
+    """At s_rt Grid Engine's SIGUSR1 kills a wrapper shell that traps nothing: the run is
+    already saving by then (5 s before, at most half of s_rt)."""
+    assert soft_moment(3600.0) == 3595.0 and soft_moment(15.0) == 10.0
+    assert soft_moment(6.0) == 3.0
+    soft = Limit(h_rt=30.0, s_rt=15.0, margin=7.5, at=soft_moment(15.0))
+    assert soft.why == "s_rt 15 s (less 5 s)"
+    hard = Limit(h_rt=30.0, s_rt=None, margin=7.5, at=22.5)
+    assert hard.why == "h_rt 30 s less a margin of 7.5 s"
 
 
 def test_the_margin_comes_from_the_last_checkpoint_and_stays_within_bounds():
