@@ -5,9 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/python -m pytest tests/console/test_snapshots.py --snapshot-update -q -p no:randomly
 mkdir -p screenshots
-# the demo's Jobs and Storage views, live (bash dev/try.sh opens the same demo)
+# the demo's views, live (bash dev/try.sh opens the same demo)
 QCKPT_SCREENSHOTS="$PWD/screenshots" .venv/bin/python -m pytest tests/console/test_demo.py -q
-for name in demo_jobs demo_storage; do
+for name in demo_environments demo_queues demo_jobs demo_storage; do
     rsvg-convert -o "screenshots/$name.png" "screenshots/$name.svg"
 done
 for svg in tests/console/__snapshots__/test_snapshots/*.svg; do

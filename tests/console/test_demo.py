@@ -87,6 +87,13 @@ async def test_the_demo_checkpoints_migrates_and_shows_it(
     app = QckptApp(ge=ge, settings=Settings(refresh=60))
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(app, pilot)
+        shown = {str(app.query_one("#env-table", DataTable).get_row(n)[0]) for n in envs}
+        assert shown == set(envs)
+        save(app, "demo_environments")
+        await app.switch_view("queues")
+        await settle(app, pilot)
+        assert str(app.query_one("#queue-table", DataTable).get_row(QUEUE)[0]) == QUEUE
+        save(app, "demo_queues")
         await app.switch_view("jobs")
         await settle(app, pilot)
         table = app.query_one("#job-table", DataTable)

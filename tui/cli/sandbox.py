@@ -13,7 +13,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     sandbox = sub.add_parser("sandbox", help="a private single-node Grid Engine cell")
     verbs = sandbox.add_subparsers(dest="verb", required=True, metavar="VERB")
     p = verbs.add_parser("up", help="create and start the cell (as root); idempotent")
-    p.add_argument("--demo", action="store_true", help="also add a demo environment and jobs")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="also set the cell up with qckpt's own steps and submit demo jobs that checkpoint"
+        " (one is moved to another host: --hosts 2)",
+    )
     p.add_argument(
         "--hosts",
         type=int,
