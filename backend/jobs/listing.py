@@ -262,7 +262,11 @@ def join_manifest(
     error = manifest.get("last_error")
     row.last_error = not_back(manifest, now) or (error.get("message") if error else None)
     if generations and generations[-1]:
-        row.checkpoints = generations[-1].get("gen") or 0
+        # a number the hooks could have given (gen-NNNNNN, at most 12 digits), or none:
+        # the job's owner can write any number into its manifest
+        newest = generations[-1].get("gen")
+        ours = type(newest) is int and layout.gen_number(layout.gen_name(newest)) == newest
+        row.checkpoints = newest if ours else 0
         row.last_checkpoint = generations[-1].get("time")
         row.age_seconds = age(row.last_checkpoint, now)
     return row

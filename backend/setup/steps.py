@@ -89,9 +89,10 @@ class Answers:
             errors.append(FieldError("job_user", "an ordinary user (uid >= 1000) for test jobs"))
         if self.cpu_values not in ("host", "sensor"):
             errors.append(FieldError("cpu_values", "host (complex values) or sensor (load sensor)"))
-        when = check_when(self.when) if isinstance(self.when, str) else None
-        if when or not isinstance(self.when, str):
-            errors.append(when or FieldError("when", "letters from s, m, x, r, or n alone"))
+        if not isinstance(self.when, str):
+            errors.append(FieldError("when", "letters from s, m, x, r, or n alone"))
+        elif problem := check_when(self.when):
+            errors.append(problem)
         if not isinstance(self.smoke_test, bool):
             errors.append(FieldError("smoke_test", "true or false"))
         if errors:

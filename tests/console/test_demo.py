@@ -1,7 +1,7 @@
 """`qckpt sandbox up --demo` (what `bash dev/try.sh` opens): the cell set up by qckpt's own
 steps, jobs that really checkpoint, one moved to the second host, and the console showing
-it. With QCKPT_SCREENSHOTS=DIR (dev/screenshots.sh) the Jobs and Storage views of this demo
-are saved there for README."""
+it. With QCKPT_SCREENSHOTS=DIR (dev/screenshots.sh) the Environments, Queues, Jobs and
+Storage views of this demo are saved there for README."""
 
 from __future__ import annotations
 

@@ -102,3 +102,9 @@ def test_a_row_counts_the_checkpoints_taken_and_the_generations_kept(tmp_path):
     assert row.task_dir == os.path.join(str(tmp_path), "8.1") and row.problem is None, row.problem
     assert (row.checkpoints, row.generations, row.size) == (7, 2, 220)
     assert row.as_dict()["checkpoints"] == 7
+    # a number no generation of the hooks can have is none: the owner may write anything
+    for written in (10**13, -3, True, 10**300):
+        forged = [{"gen": written, "size": 1}]
+        layout.write_json_atomic(str(task_dir / layout.MANIFEST), {"generations": forged})
+        row = JobRow("8", "", "count", getpass.getuser(), "r", "all.q@vm", "signal", "xsmr")
+        assert join_manifest(row, str(tmp_path), now=0.0).checkpoints == 0, written
