@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash dev/install.sh
-.venv/bin/qckpt sandbox up --hosts 2
+.venv/bin/qckpt sandbox up --hosts 3
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 exec .venv/bin/python -m pytest "$@"

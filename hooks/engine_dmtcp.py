@@ -172,6 +172,25 @@ def restart_files(script: str, folder: str) -> list[str]:
     return paths
 
 
+def refuse_hosts(hosts: list[str]) -> None:
+    """EngineError for a run on several hosts: DMTCP (4.2.0 and its master branch alike)
+    hangs checkpoints of processes that talk TCP across hosts. At a checkpoint each process
+    drains its sockets until it reads the peer's drain cookie, checking only every 100 ms
+    (kernelbufferdrainer.cpp); the barrier after the drain ("Socket::Drain") is local to
+    each host, so a peer on another host that finished first sends its handshake at once,
+    it lands behind the cookie (the drain buffer then holds 17 + 112 = 129 bytes and does
+    not end with the cookie), and the drain never ends: "Still draining socket...
+    buffer.size() = 129", the whole job frozen. Processes on one host share that barrier
+    and never race."""
+    if len(hosts) > 1:
+        raise EngineError(
+            f"this run of the parallel job has slots on {len(hosts)} hosts ({' '.join(hosts)}):"
+            " DMTCP cannot checkpoint processes that talk across hosts (its socket drain"
+            " hangs the job); give the PE allocation_rule $pe_slots, or use a signal-engine"
+            " environment"
+        )
+
+
 def prepare(
     job: Job,
     events: Events,

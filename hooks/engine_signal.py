@@ -13,11 +13,12 @@ import os
 import signal
 import stat
 import time
-from typing import Iterator
+from typing import Callable, Iterator, List, Optional
 
 from . import layout, safe, taskdir
 from .errors import EngineError
 
+DEFAULT_SIGNALS = {"checkpoint": "USR1", "migrate": "USR2"}
 SETTLE = 0.5  # seconds the program's files must stay unchanged to count as written
 POLL = 0.05
 GRACE = 10.0  # seconds between SIGTERM and SIGKILL when a migrating job does not exit
@@ -229,19 +230,46 @@ def copy_regular(source: str, target: str) -> None:
         os.close(src)
 
 
-def checkpoint(state_dir: str, pid: int, signame: str, timeout: float, partial: str) -> dict:
+Tasks = Optional[Callable[[], List[dict]]]  # a parallel job's other hosts (pe_task.py)
+
+
+def checkpoint(
+    state_dir: str, pid: int, signame: str, timeout: float, partial: str, tasks: Tasks = None
+) -> dict:
     before = program_files(state_dir)
     deliver(pid, signal_number(signame))
+    answers = tasks() if tasks else []
+    refused(answers)
     files = wait_settled(state_dir, before, time.monotonic() + timeout, pid)
     copy_into(state_dir, files, partial)
-    return {"files": sorted(files)}
+    return {"files": sorted(files), **signalled(answers)}
 
 
-def migrate(state_dir: str, pid: int, signame: str, timeout: float, partial: str) -> dict:
-    """Ask the program to save and exit; copy what it saved. Always ends the job."""
+def refused(answers: list[dict]) -> None:
+    """EngineError naming each host whose ranks were not signalled: without their state
+    the generation would not be the whole job's."""
+    failed = [f"{a.get('host')}: {a['error']}" for a in answers if a.get("error")]
+    if failed:
+        raise EngineError("the job's task on " + "; on ".join(failed))
+
+
+def signalled(answers: list[dict]) -> dict:
+    """For the generation's meta: the other hosts' tasks, as signalled."""
+    if not answers:
+        return {}
+    return {"hosts": sorted({a["host"] for a in answers}), "tasks": len(answers)}
+
+
+def migrate(
+    state_dir: str, pid: int, signame: str, timeout: float, partial: str, tasks: Tasks = None
+) -> dict:
+    """Ask the program to save and exit; copy what it saved. Always ends the job (a parallel
+    job's master waits for its ranks: their state is written when it exits)."""
     before = program_files(state_dir)
     try:
         deliver(pid, signal_number(signame))
+        answers = tasks() if tasks else []
+        refused(answers)
     except EngineError as exc:
         stop(pid)  # a migration must end the job: Grid Engine requeues it either way
         raise EngineError(f"{exc}; the job was stopped (TERM, then KILL)") from None
@@ -254,7 +282,7 @@ def migrate(state_dir: str, pid: int, signame: str, timeout: float, partial: str
     if files == before or not files:
         raise EngineError("the job exited without writing new state in QCKPT_DIR")
     copy_into(state_dir, files, partial)
-    return {"files": sorted(files)}
+    return {"files": sorted(files), **signalled(answers)}
 
 
 def stop(pid: int) -> None:

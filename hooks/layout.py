@@ -224,6 +224,8 @@ GENERATION = {
     "seconds": _NUMBER,
     "trigger": _TEXT,
     "tmpdir": TMPDIR_RECORD,
+    "hosts": [_TEXT],  # a parallel job's other hosts whose tasks were signalled
+    "tasks": _INT,
 }
 MANIFEST_SCHEMA = {
     "job": _TEXT,
@@ -232,6 +234,7 @@ MANIFEST_SCHEMA = {
     "env": _TEXT,
     "engine": _TEXT,
     "host": _TEXT,
+    "hosts": [_TEXT],  # a parallel job's run: every host of $PE_HOSTFILE, the master's first
     "pid": _INT,
     "state": _TEXT,
     "started": _TEXT,
@@ -251,6 +254,7 @@ MANIFEST_SCHEMA = {
         {
             "time": _TEXT,
             "host": _TEXT,
+            "hosts": [_TEXT],
             "gen": _TEXT,
             "tmpdir_files": _INT,
             "running": _TEXT,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from . import cpu, engine_signal, generations, jobinfo, layout, tmpdir
+from . import cpu, engine_signal, generations, jobinfo, layout, pe_task, tmpdir
 from .events import Events, update_manifest
 
 
@@ -92,12 +92,14 @@ def begin_run(
         events.detail(f"put {done['tmpdir_files']} files of $TMPDIR back in {new_tmpdir}")
     manifest = layout.read_json(os.path.join(job.task_dir, layout.MANIFEST)) or {}
     restarts = list(manifest.get("restarts") or [])
+    hosts = pe_task.hosts_of(job.config)
     if generation is not None:
         name = os.path.basename(generation)
         restarts.append(
             {
                 "time": layout.now_iso(),
                 "host": job.host,
+                **({"hosts": hosts} if hosts else {}),
                 "gen": name,
                 "tmpdir_files": done["tmpdir_files"],
             }
@@ -106,6 +108,7 @@ def begin_run(
         job,
         engine=opts.engine,
         host=job.host,
+        **({"hosts": hosts} if hosts else {}),
         pid=os.getpid(),  # the job's: the starter execs it, or is its parent (DMTCP)
         cpu=cpu.features(cpu.read_flags()),
         state="running",

@@ -6,7 +6,7 @@ import os
 import sys
 import time
 
-from . import errors, generations, jobinfo, layout, runs, taskdir, tmpdir
+from . import errors, generations, jobinfo, layout, pe_task, runs, taskdir, tmpdir
 from .events import Events, fail, update_manifest
 from .launch import FAILED, REQUEUE, exec_job, with_option
 from .restore import begin_run, good_generation, unfit_cpu
@@ -27,6 +27,7 @@ def prepare_task_dir(job: jobinfo.Job, events: Events) -> None:
         found, taken = taskdir.claim(job.ckpt_dir, job.label)
     job.task_dir = found
     taskdir.private_dir(found, layout.STATE)
+    pe_task.forget(found)  # a run's tasks start after it: records there are the last run's
     if taken:
         primary = os.path.join(job.ckpt_dir, job.label)
         events.event("name-taken", found=taken, using=os.path.basename(found))
@@ -54,6 +55,10 @@ def start(
     try:
         prepare_task_dir(job, events)
         env = dict(environ, QCKPT_DIR=job.state_dir)  # the directory found or claimed
+        if opts.engine == "dmtcp":
+            from .engine_dmtcp import refuse_hosts
+
+            refuse_hosts(pe_task.hosts_of(config))
         with generations.TaskLock(job.task_dir, opts.timeout):  # a migrating hook may still write
             generation = good_generation(job, events) if job.restarted else None
             if generation is not None and opts.same_cpu:

@@ -46,7 +46,16 @@ def main(argv: list[str]) -> int:
     except StartError as exc:
         print(f"qckpt-starter: {exc}", file=sys.stderr)
         return FAILED
-    hook = qckpt_hook(config) if environ.get("SGE_CKPT_ENV") else None
+    ours = bool(environ.get("SGE_CKPT_ENV"))
+    if ours and config.get("pe_task_id"):
+        # a `qrsh -inherit` task of a parallel job: part of its job, never a checkpointing
+        # job of its own (pe_task.py)
+        if not maybe_ours(config):
+            exec_job(filename, job_argv, environ)
+        from .pe_task import start as start_task
+
+        return start_task(environ, config, filename, job_argv)
+    hook = qckpt_hook(config) if ours else None
     if hook is None:
         exec_job(filename, job_argv, environ)
     from .start_checkpointing import start  # only checkpointing jobs pay for this import

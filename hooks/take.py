@@ -10,10 +10,8 @@ import contextlib
 import os
 import time
 
-from . import cpu, engine_signal, errors, ge, generations, jobinfo, layout, taskdir, tmpdir
+from . import cpu, engine_signal, errors, ge, generations, jobinfo, layout, pe_task, taskdir, tmpdir
 from .events import Events, update_manifest
-
-DEFAULT_SIGNALS = {"checkpoint": "USR1", "migrate": "USR2"}
 
 
 def job_pid(cmd: jobinfo.HookCommand, config: dict[str, str]) -> int:
@@ -28,6 +26,11 @@ def run(cmd: jobinfo.HookCommand, environ: dict[str, str], trigger: str | None =
     """Take a generation; `trigger` names why when it is not the verb (the starter's
     checkpoint before a run's time limit: "limit")."""
     config = jobinfo.read_config(environ.get("SGE_JOB_SPOOL_DIR"))
+    if pe_task.is_task(config):
+        # Grid Engine runs ckpt_command and migr_command for each `qrsh -inherit` task of a
+        # parallel job too, on the task's host with the task's pid, each host on its own
+        # clock: the master's call takes the whole job (pe_task.py), the tasks' do nothing
+        return 0
     job = jobinfo.job_from_environment(environ, config, cmd.positionals)
     events = Events(job, cmd.verb)
     opts = cmd.options
@@ -161,10 +164,16 @@ def pin_to_this_cpu(job: jobinfo.Job, flags: set, events: Events) -> None:
 def take(cmd: jobinfo.HookCommand, job: jobinfo.Job, partial: str, events: Events) -> dict:
     opts = cmd.options
     if opts.engine == "signal":
-        signame = opts.signal or DEFAULT_SIGNALS[cmd.verb]
+        signame = opts.signal or engine_signal.DEFAULT_SIGNALS[cmd.verb]
         pid = job_pid(cmd, job.config)
         action = engine_signal.checkpoint if cmd.verb == "checkpoint" else engine_signal.migrate
-        return action(job.state_dir, pid, signame, opts.timeout, partial)
+        tasks = None
+        if pe_task.hosts_of(job.config):  # a parallel job: its ranks on every host too
+
+            def tasks() -> list[dict]:
+                return pe_task.signal_tasks(job.task_dir, cmd.verb)
+
+        return action(job.state_dir, pid, signame, opts.timeout, partial, tasks)
     from . import engine_dmtcp
 
     return engine_dmtcp.take(cmd.verb, job, opts, partial, events)

@@ -130,6 +130,8 @@ class JobsView(View):
             pairs += [
                 (k, json.dumps(row.manifest.get(k)).strip('"')) for k in keys if row.manifest.get(k)
             ]
+            if row.manifest.get("hosts"):  # a parallel job: every host of this run
+                pairs.append(("hosts", " ".join(row.manifest["hosts"])))
             coordinator = row.manifest.get("coordinator")
             if coordinator:
                 pairs.append(("coordinator", coordinator_text(coordinator)))
@@ -154,7 +156,8 @@ class JobsView(View):
                     (
                         "restarts",
                         f"{len(moves)}, last {last.get('time')} on"
-                        f" {last.get('host')} from {last.get('gen')}",
+                        f" {' '.join(last.get('hosts') or [last.get('host')])}"
+                        f" from {last.get('gen')}",
                     )
                 )
             for bad in row.manifest.get("bad_generations") or []:
