@@ -219,13 +219,14 @@ def ask(record: dict, verb: str) -> dict:
     try:
         with socket.create_connection((record["host"], record["port"]), timeout=TIMEOUT) as conn:
             conn.sendall(json.dumps({"token": record["token"], "verb": verb}).encode() + b"\n")
-            reply = json.loads(read_line(conn) or b"null")
+            line = read_line(conn)
+            reply = json.loads(line) if line else None
     except ConnectionRefusedError:
         return {"host": record["host"], "gone": True}  # nobody listens: its task has ended
     except (OSError, ValueError) as exc:
         return {"host": record["host"], "error": f"its agent did not answer: {exc}"}
-    if not isinstance(reply, dict):
-        return {"host": record["host"], "error": "its agent's answer is not an object"}
+    if not isinstance(reply, dict):  # an agent says nothing to a request without its token
+        return {"host": record["host"], "error": "its agent gave no answer (not its token?)"}
     return {"host": record["host"], **{k: reply[k] for k in ("signalled", "error") if k in reply}}
 
 
