@@ -284,6 +284,50 @@ def check_queue_states(cell: Cell) -> list[Finding]:
     return out
 
 
+def check_parallel(cell: Cell) -> list[Finding]:
+    """What in a parallel environment offered beside a qckpt environment stops its jobs'
+    checkpoints: tasks started outside Grid Engine (control_slaves FALSE: ssh or rsh) are
+    never signalled; under DMTCP a run must stay on one host ($pe_slots), since DMTCP's
+    socket drain hangs the job across hosts and the starter refuses such a run."""
+    engines = {e.name: h.options.engine for e in cell.envs if (h := cell.hooks(e))}
+    out = []
+    for queue in cell.queues:
+        for host in [None, *queue.override_hosts()]:
+            offered = [e for e in split_list(queue.value("ckpt_list", host)) if e in engines]
+            label = f"{queue.name}@{host}" if host else queue.name
+            for pe in split_list(queue.value("pe_list", host)):
+                attrs = cell.pes.get(pe)
+                if not offered or attrs is None:
+                    continue
+                subject = f"{pe} ({label}: {', '.join(offered)})"
+                found = []
+                if attrs.get("control_slaves", "").upper() != "TRUE":
+                    found.append(
+                        warn(
+                            "parallel",
+                            subject,
+                            "control_slaves FALSE: its tasks are started outside Grid Engine"
+                            " (ssh, rsh), so no checkpoint reaches them",
+                            f"qconf -mp {pe}: control_slaves TRUE (tasks by qrsh -inherit)",
+                        )
+                    )
+                dmtcp = [e for e in offered if engines[e] == "dmtcp"]
+                if dmtcp and attrs.get("allocation_rule") != "$pe_slots":
+                    found.append(
+                        warn(
+                            "parallel",
+                            subject,
+                            f"allocation_rule {attrs.get('allocation_rule')}: a run on several"
+                            f" hosts is refused under {', '.join(dmtcp)} (DMTCP's socket drain"
+                            " hangs a job across hosts)",
+                            f"qconf -mp {pe}: allocation_rule $pe_slots, or a signal-engine"
+                            " environment for jobs across hosts",
+                        )
+                    )
+                out += found or [ok("parallel", subject, "its tasks are checkpointed with it")]
+    return out
+
+
 ALL = (
     check_hooks,
     check_dmtcp,
@@ -294,6 +338,7 @@ ALL = (
     check_same_cpu_hosts,
     check_queue_states,
     check_time_limits,
+    check_parallel,
 )
 
 

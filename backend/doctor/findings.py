@@ -3,9 +3,9 @@ look at: the cell's environments, queues, complexes, hosts and states, read once
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
-from qckpt.backend.gridengine import hosts, queue_states
+from qckpt.backend.gridengine import hosts, pes, queue_states
 from qckpt.backend.gridengine.checkpoint import CheckpointEnv
 from qckpt.backend.gridengine.envs import EnvStore
 from qckpt.backend.gridengine.formats import parse_complexes, split_list
@@ -49,6 +49,7 @@ class Cell:
     admin_or_submit: set[str]
     states: dict[str, queue_states.InstanceState]
     levels: dict[str, str]  # host -> its x86_64_level (host value or load sensor)
+    pes: dict[str, dict[str, str]] = field(default_factory=dict)  # parallel environments
 
     @classmethod
     def read(cls, ge: GridEngine) -> Cell:
@@ -60,6 +61,7 @@ class Cell:
             admin_or_submit=hosts.admin_or_submit_hosts(ge),
             states=queue_states.instance_states(ge),
             levels=parse_levels(ge.run(["qhost", "-F", cpu.LEVEL_COMPLEX], check=False).stdout),
+            pes=pes.list_pes(ge),
         )
 
     def hooks(self, env: CheckpointEnv) -> jobinfo.HookCommand | None:

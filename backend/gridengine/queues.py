@@ -29,6 +29,7 @@ ATTRS = (
     "hostlist",
     "slots",
     "ckpt_list",
+    "pe_list",  # parallel environments (the doctor checks those beside a qckpt one)
     "starter_method",
     "min_cpu_interval",
     "suspend_thresholds",

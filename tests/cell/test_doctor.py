@@ -18,7 +18,7 @@ from qckpt.backend.setup.cpu_complexes import ensure_complexes, set_host_values
 from qckpt.backend.setup.hooks_install import install
 from qckpt.backend.setup.templates import from_template
 from qckpt.hooks import cpu, engine_dmtcp
-from tests.cell.jobs import submit, wait_until
+from tests.cell.jobs import parallel_environment, submit, wait_until
 
 pytestmark = pytest.mark.cell
 QCKPT = str(Path(sys.executable).parent / "qckpt")
@@ -210,3 +210,19 @@ def test_time_limits_an_environment_cannot_work_with_are_found(
     ge.run(["qconf", "-mattr", "queue", "s_rt", "0:50:0", test_queue])
     assert status(ge, wide.name, "runs") == "pass"
     assert "at s_rt (3000 s)" in about(ge, wide.name, "runs")[0].message
+
+
+def test_a_parallel_environment_that_stops_checkpoints_is_found(
+    sandbox, envs, queues, name_for, hooks, ckpt, test_queue
+):
+    ge = sandbox.ge()
+    env = envs.add(from_template(name_for("dp"), "dmtcp", hooks, ckpt))
+    queues.attach(env.name, Target(test_queue), starter=f"{hooks}/qckpt-starter")
+    pe = name_for("pe")
+    with parallel_environment(ge, pe, test_queue, control_slaves="FALSE"):
+        messages = [f.message for f in about(ge, pe, "parallel")]
+        assert any(m.startswith("control_slaves FALSE") for m in messages), messages
+        assert any("allocation_rule 1: a run on several hosts is refused" in m for m in messages)
+        ge.qconf("-mattr", "pe", "control_slaves", "TRUE", pe)
+        ge.qconf("-mattr", "pe", "allocation_rule", "$pe_slots", pe)
+        assert status(ge, pe, "parallel") == "pass"

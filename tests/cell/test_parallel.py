@@ -11,7 +11,6 @@ import re
 import socket
 import subprocess
 import uuid
-from contextlib import contextmanager
 
 import pytest
 from textual.widgets import DataTable
@@ -22,6 +21,7 @@ from tests.cell.conftest import manifest_of
 from tests.cell.jobs import (
     checkpointing_queue,
     events_of,
+    parallel_environment,
     scratch,
     share_programs,
     submit,
@@ -40,28 +40,6 @@ def three_hosts(sandbox):
     if len(extra) < 2 or not set(extra) <= set(known):
         pytest.skip("needs three sandbox hosts: qckpt sandbox up --hosts 3")
     return sandbox.host, extra[0], extra[1]
-
-
-@contextmanager
-def parallel_environment(ge, name: str, queue: str):
-    """A PE as MPI sites make them for tight integration: one slot per host, tasks started
-    by `qrsh -inherit` (control_slaves), the job script being the first task; on `queue`."""
-    path = f"/tmp/{name}.pe"
-    with open(path, "w") as handle:
-        handle.write(
-            f"pe_name {name}\nslots 99\nuser_lists NONE\nxuser_lists NONE\n"
-            "start_proc_args NONE\nstop_proc_args NONE\nallocation_rule 1\n"
-            "control_slaves TRUE\njob_is_first_task TRUE\nurgency_slots min\n"
-            "accounting_summary FALSE\nqsort_args NONE\n"
-        )
-    ge.qconf("-Ap", path)
-    os.unlink(path)
-    try:
-        ge.qconf("-mattr", "queue", "pe_list", name, queue)
-        yield name
-    finally:
-        ge.qconf("-mattr", "queue", "pe_list", "NONE", queue, check=False)
-        ge.qconf("-dp", name, check=False)
 
 
 def master_records(sandbox, job: str, runs: int) -> list[dict[str, str]]:
