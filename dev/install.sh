@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(gridengine-master gridengine-exec gridengine-client python3 tmux librsvg2-bin procps
           iproute2 util-linux  # ip netns and unshare: the sandbox's second host
           gcc libc6-dev  # the C test job
+          mpich libmpich-dev  # an MPI job under a parallel environment
           pypy3 pypy3-dev pypy3-venv)  # a Python 3.9 (PyPy 7.3) for tests/install
 missing=()
 for p in "${packages[@]}"; do

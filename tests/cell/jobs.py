@@ -174,5 +174,5 @@ def parallel_environment(ge: GridEngine, name: str, queue: str, **attrs: str):
         ge.qconf("-mattr", "queue", "pe_list", name, queue)
         yield name
     finally:
-        ge.qconf("-mattr", "queue", "pe_list", "NONE", queue, check=False)
-        ge.qconf("-dp", name, check=False)
+        ge.qconf("-rattr", "queue", "pe_list", "NONE", queue, check=False)
+        ge.qconf("-dp", name)  # a PE left behind would fail here
