@@ -9,6 +9,7 @@ import psutil
 
 from qckpt.backend.doctor.findings import Cell, Finding, fail, ok, warn
 from qckpt.backend.doctor.time_limits import check_time_limits
+from qckpt.backend.gridengine import pes
 from qckpt.backend.gridengine.formats import seconds_of, split_list
 from qckpt.backend.setup import cpu_complexes, hooks_install, host_probe
 from qckpt.hooks import engine_dmtcp, jobinfo
@@ -285,10 +286,8 @@ def check_queue_states(cell: Cell) -> list[Finding]:
 
 
 def check_parallel(cell: Cell) -> list[Finding]:
-    """What in a parallel environment offered beside a qckpt environment stops its jobs'
-    checkpoints: tasks started outside Grid Engine (control_slaves FALSE: ssh or rsh) are
-    never signalled; under DMTCP a run must stay on one host ($pe_slots), since DMTCP's
-    socket drain hangs the job across hosts and the starter refuses such a run."""
+    """A parallel environment offered beside a qckpt environment, and what in it stops its
+    jobs' checkpoints (pes.problems)."""
     engines = {e.name: h.options.engine for e in cell.envs if (h := cell.hooks(e))}
     out = []
     for queue in cell.queues:
@@ -300,30 +299,8 @@ def check_parallel(cell: Cell) -> list[Finding]:
                 if not offered or attrs is None:
                     continue
                 subject = f"{pe} ({label}: {', '.join(offered)})"
-                found = []
-                if attrs.get("control_slaves", "").upper() != "TRUE":
-                    found.append(
-                        warn(
-                            "parallel",
-                            subject,
-                            "control_slaves FALSE: its tasks are started outside Grid Engine"
-                            " (ssh, rsh), so no checkpoint reaches them",
-                            f"qconf -mp {pe}: control_slaves TRUE (tasks by qrsh -inherit)",
-                        )
-                    )
                 dmtcp = [e for e in offered if engines[e] == "dmtcp"]
-                if dmtcp and attrs.get("allocation_rule") != "$pe_slots":
-                    found.append(
-                        warn(
-                            "parallel",
-                            subject,
-                            f"allocation_rule {attrs.get('allocation_rule')}: a run on several"
-                            f" hosts is refused under {', '.join(dmtcp)} (DMTCP's socket drain"
-                            " hangs a job across hosts)",
-                            f"qconf -mp {pe}: allocation_rule $pe_slots, or a signal-engine"
-                            " environment for jobs across hosts",
-                        )
-                    )
+                found = [warn("parallel", subject, m, f) for m, f in pes.problems(pe, attrs, dmtcp)]
                 out += found or [ok("parallel", subject, "its tasks are checkpointed with it")]
     return out
 

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from qckpt.backend.errors import FieldError, QckptError, ValidationFailed
+from qckpt.backend.gridengine import pes
 from qckpt.backend.gridengine.configuration import set_global
 from qckpt.backend.gridengine.envs import EnvStore
 from qckpt.backend.gridengine.formats import split_list
 from qckpt.backend.gridengine.hosts import admin_or_submit_hosts, hosts_of_queues
 from qckpt.backend.gridengine.queues import QueueStore, Target, check_setting
-from qckpt.backend.gridengine.rules import check_when
+from qckpt.backend.gridengine.rules import check_name, check_when
 from qckpt.backend.gridengine.runner import GridEngine
 from qckpt.backend.setup import cpu_complexes, host_probe, smoke_test
 from qckpt.backend.setup.hooks_install import HOOK, LOADSENSOR, STARTER, install
@@ -42,6 +43,7 @@ class Answers:
     load_threshold: str = ""  # e.g. np_load_avg=1.75: suspend (and so migrate) above it
     cpu_values: str = "host"  # same-CPU values: "host" (set per host) or "sensor" (load sensor)
     when: str = "xsr"  # the environments' when; with m, every min_cpu_interval too
+    parallel_env: str = ""  # a PE for checkpointing parallel jobs, made or checked (none: "")
     smoke_test: bool = True
 
     @classmethod
@@ -93,6 +95,10 @@ class Answers:
             errors.append(FieldError("when", "letters from s, m, x, r, or n alone"))
         elif problem := check_when(self.when):
             errors.append(problem)
+        if not isinstance(self.parallel_env, str):
+            errors.append(FieldError("parallel_env", "a parallel environment's name, or empty"))
+        elif self.parallel_env and (problem := check_name(self.parallel_env, "parallel_env")):
+            errors.append(problem)
         if not isinstance(self.smoke_test, bool):
             errors.append(FieldError("smoke_test", "true or false"))
         if errors:
@@ -136,6 +142,8 @@ def steps(ge: GridEngine, answers: Answers) -> list[Step]:
     if answers.same_cpu:
         made.append(cpu_step(ge, answers, probed))
     made.append(queues_step(ge, answers))
+    if answers.parallel_env:
+        made.append(parallel_step(ge, answers))
     if answers.same_cpu:
         made.append(submit_hosts_step(ge, answers))
     if answers.smoke_test:
@@ -295,6 +303,38 @@ def queues_step(ge: GridEngine, a: Answers) -> Step:
         return f"{', '.join(a.env_names())} offered on {plural(len(a.queues), 'queue')}"
 
     return Step("queues", "Attach them to the queues with the starter", shows, run)
+
+
+def parallel_step(ge: GridEngine, a: Answers) -> Step:
+    """The PE for checkpointing parallel jobs: made if missing (every run on one host when a
+    DMTCP environment is set up: DMTCP cannot checkpoint a job across hosts), checked if it
+    exists (never changed behind its administrator's back), and on the queues."""
+    name = a.parallel_env
+    dmtcp = [e for e in a.env_names() if e.startswith("dmtcp")]
+    rule = "$pe_slots" if dmtcp else "$round_robin"
+    shows = [f"qconf -Ap {name}   (if it does not exist; else it is checked):"]
+    shows += [f"  {line}" for line in pes.pe_text(name, rule).splitlines()]
+    shows += [f"qconf -aattr queue pe_list {name} {q}" for q in a.queues]
+
+    def run(progress: Progress) -> str:
+        found = pes.list_pes(ge).get(name)
+        if found is None:
+            pes.add_pe(ge, name, rule)
+            done = f"added {name} (allocation_rule {rule})"
+        else:
+            wrong = pes.problems(name, found, dmtcp)
+            if wrong:
+                raise StepFailed(f"{name}: " + "; ".join(m for m, _ in wrong), wrong[0][1])
+            done = f"{name} already fit"
+        progress(done)
+        store = QueueStore(ge)
+        for queue in a.queues:
+            if name not in split_list(store.get(queue).value("pe_list")):
+                ge.qconf("-aattr", "queue", "pe_list", name, queue)
+            progress(f"{queue}: pe_list has {name}")
+        return f"{done}; on {plural(len(a.queues), 'queue')}"
+
+    return Step("parallel", "Create or check a parallel environment", shows, run)
 
 
 def submit_hosts_step(ge: GridEngine, a: Answers) -> Step:

@@ -17,6 +17,9 @@ from contextlib import contextmanager
 import pytest
 from textual.widgets import DataTable
 
+from qckpt.backend.errors import ValidationFailed
+from qckpt.backend.gridengine.pes import list_pes
+from qckpt.backend.setup.steps import Answers, StepFailed, steps
 from qckpt.tui.app import QckptApp
 from qckpt.tui.settings import Settings
 from tests.cell.conftest import manifest_of
@@ -248,3 +251,36 @@ def test_a_dmtcp_environment_refuses_a_run_on_two_hosts_with_one_clear_line(
     lines = [line for line in error.splitlines() if line.startswith("qckpt-starter:")]
     assert len(lines) == 1 and "2 hosts" in lines[0] and "across hosts" in lines[0]
     assert not os.path.exists(os.path.join(out, "out")) or "count" not in out_text(f"{out}/out")
+
+
+def test_setup_makes_a_parallel_environment_or_checks_the_one_there(sandbox, test_queue, name_for):
+    ge = sandbox.ge()
+    pe = name_for("pe")
+    answers = Answers(
+        hooks_dir=sandbox.hooks_dir,
+        ckpt_dir=sandbox.ckpt_dir,
+        templates=["signal", "dmtcp"],
+        queues=[test_queue],
+        job_user=sandbox.user,
+        parallel_env=pe,
+    )
+    step = next(s for s in steps(ge, answers) if s.key == "parallel")
+    assert any(line.strip() == "allocation_rule $pe_slots" for line in step.shows)
+    said: list[str] = []
+    try:
+        assert step.run(said.append).startswith(f"added {pe} (allocation_rule $pe_slots)")
+        made = list_pes(ge)[pe]
+        assert made["control_slaves"] == "TRUE" and made["job_is_first_task"] == "TRUE"
+        assert pe in ge.qconf("-sq", test_queue).stdout.split("pe_list", 1)[1].split("\n")[0]
+        assert step.run(said.append).startswith(f"{pe} already fit")
+        ge.qconf("-mattr", "pe", "control_slaves", "FALSE", pe)
+        with pytest.raises(StepFailed) as failed:
+            step.run(said.append)
+        assert "control_slaves FALSE" in failed.value.why
+        assert failed.value.fix == f"qconf -mp {pe}: control_slaves TRUE (tasks by qrsh -inherit)"
+        assert list_pes(ge)[pe]["control_slaves"] == "FALSE"  # never changed behind its back
+        with pytest.raises(ValidationFailed, match="parallel_env"):
+            Answers(**{**answers.__dict__, "parallel_env": "two words"}).check()
+    finally:
+        ge.qconf("-rattr", "queue", "pe_list", "NONE", test_queue, check=False)
+        ge.qconf("-dp", pe, check=False)

@@ -131,7 +131,7 @@ class JobsView(View):
                 (k, json.dumps(row.manifest.get(k)).strip('"')) for k in keys if row.manifest.get(k)
             ]
             if row.manifest.get("hosts"):  # a parallel job: every host of this run
-                pairs.append(("hosts", " ".join(row.manifest["hosts"])))
+                pairs.append(("hosts", hosts_text(row.manifest["hosts"])))
             coordinator = row.manifest.get("coordinator")
             if coordinator:
                 pairs.append(("coordinator", coordinator_text(coordinator)))
@@ -156,7 +156,7 @@ class JobsView(View):
                     (
                         "restarts",
                         f"{len(moves)}, last {last.get('time')} on"
-                        f" {' '.join(last.get('hosts') or [last.get('host')])}"
+                        f" {hosts_text(last.get('hosts') or [last.get('host')])}"
                         f" from {last.get('gen')}",
                     )
                 )
@@ -243,6 +243,12 @@ class JobsView(View):
 
         self.notify(f"checkpointing job {row.key}...", markup=False)
         self.write(take, f"job {row.key}: checkpointed")
+
+
+def hosts_text(hosts: list, shown: int = 8) -> str:
+    """A run's hosts, the master's first; a long list (the owner writes the manifest) cut."""
+    more = f" (+{len(hosts) - shown} more)" if len(hosts) > shown else ""
+    return " ".join(str(h) for h in hosts[:shown]) + more
 
 
 def coordinator_text(coordinator: dict) -> str:

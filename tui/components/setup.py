@@ -32,6 +32,7 @@ ANSWERS = (
     "job_user",
     "load_threshold",
     "cpu_values",
+    "parallel_env",
 )
 MARKS = {
     "todo": "",
