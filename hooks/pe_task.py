@@ -31,8 +31,9 @@ import socket
 import sys
 import threading
 
-from . import engine_signal, errors, jobinfo, layout, safe, taskdir
+from . import engine_signal, errors, generations, jobinfo, layout, safe, taskdir
 from .errors import EngineError
+from .events import Events
 from .launch import exec_job
 from .watch import exit_like, pass_signals_on
 
@@ -75,33 +76,59 @@ def verb_signals(config: dict[str, str]) -> dict[str, int]:
 
 def start(environ: dict[str, str], config: dict[str, str], filename: str, argv: list[str]) -> int:
     """The starter for a `qrsh -inherit` task of a qckpt job: under the signal engine, its
-    agent (serve); else (DMTCP) the task exec'd as the shepherd would have."""
+    agent (serve); under DMTCP the task exec'd as the shepherd would have, and the job's
+    error says that its checkpoints do not hold it."""
     try:
         signals = verb_signals(config)
     except EngineError as exc:
         print(f"qckpt-starter: {exc}", file=sys.stderr)
         signals = {}
-    found = None
-    if signals:
-        # a task's SGE_TASK_ID is "undefined" even in an array job: its spool folder,
-        # active_jobs/JOB.TASK/PE_TASK_ID, names the array task
-        spool = os.path.basename(os.path.dirname(environ.get("SGE_JOB_SPOOL_DIR", "")))
-        task = spool.partition(".")[2] or None
-        try:
-            job = jobinfo.job_from_environment(dict(environ, SGE_TASK_ID=task or ""), config)
-            found = taskdir.find(job.ckpt_dir, job.label)
-        except (errors.UsageError, OSError) as exc:
-            print(f"qckpt-starter: {exc}", file=sys.stderr)
-    if found is None:
-        if signals:
-            print(
-                "qckpt-starter: no task directory of the job: this task gets no signals",
-                file=sys.stderr,
-            )
+    job = task_job(environ, config)
+    if job is not None and not signals:
+        outside_dmtcp(job, config["pe_task_id"])
+    if job is None or not signals:
         exec_job(filename, argv, environ)
-    job.task_dir = found
     env = dict(environ, QCKPT_DIR=job.state_dir)
-    return serve(found, config["pe_task_id"], signals, (filename, argv, env))
+    launch = (filename, argv, env)
+    return serve(job.task_dir, config["pe_task_id"], signals, launch, config.get("host", ""))
+
+
+def task_job(environ: dict[str, str], config: dict[str, str]) -> jobinfo.Job | None:
+    """The task's job with its task directory (the master made it), or None (said why)."""
+    # a task's SGE_TASK_ID is "undefined" even in an array job: its spool folder,
+    # active_jobs/JOB.TASK/PE_TASK_ID, names the array task
+    spool = os.path.basename(os.path.dirname(environ.get("SGE_JOB_SPOOL_DIR", "")))
+    task = spool.partition(".")[2]
+    try:
+        job = jobinfo.job_from_environment(dict(environ, SGE_TASK_ID=task), config)
+        found = taskdir.find(job.ckpt_dir, job.label)
+    except (errors.UsageError, OSError) as exc:
+        print(f"qckpt-starter: {exc}: this task is not checkpointed", file=sys.stderr)
+        return None
+    if found is None:
+        print(
+            "qckpt-starter: no task directory of the job: this task is not checkpointed",
+            file=sys.stderr,
+        )
+        return None
+    job.task_dir = found
+    return job
+
+
+def outside_dmtcp(job: jobinfo.Job, pe_task_id: str) -> None:
+    """A DMTCP job's `qrsh -inherit` task runs outside the job's coordinator (Grid Engine's
+    execd starts it, not the job): say so in the job's events and last error."""
+    message = (
+        f"its qrsh -inherit task {pe_task_id} runs outside DMTCP: the job's checkpoints do"
+        " not hold it and a restart does not bring it back (under DMTCP a parallel job must"
+        " start its processes itself, on one host)"
+    )
+    print(f"qckpt-starter: {message}", file=sys.stderr)
+    try:
+        with generations.TaskLock(job.task_dir, 10):  # the master writes the manifest too
+            Events(job, "task").error(message)
+    except (OSError, errors.LockTimeout):
+        pass  # the task runs all the same: its error file has the line
 
 
 def record_path(task_dir: str, pe_task_id: str) -> str:
@@ -115,13 +142,19 @@ def serve(
     pe_task_id: str,
     signals: dict[str, int],
     launch: tuple[str, list[str], dict[str, str]],
+    host: str = "",
 ) -> int:
     """Run the task as our child and answer the master's requests until it ends; end as it
-    ended. `signals`: verb -> signal number (the environment's)."""
+    ended. `signals`: verb -> signal number (the environment's); `host`: this host's name
+    as Grid Engine knows it (every host resolves those)."""
+    host = host or socket.gethostname()
     path = record_path(task_dir, pe_task_id)
     listener = socket.create_server(("", 0), backlog=16)  # every interface: the master calls
     listener.settimeout(POLL)
     token = secrets.token_hex(16)
+    record = {"host": host, "port": listener.getsockname()[1], "token": token}
+    # written before the task starts: a checkpoint from now on reaches it
+    layout.write_json_atomic(path, dict(record, started=layout.now_iso()), 0o600)
     child = os.fork()
     if child == 0:
         listener.close()
@@ -130,8 +163,6 @@ def serve(
         finally:
             os._exit(127)
     pass_signals_on()  # the shepherd signals the task's group: the task gets them, we live on
-    record = {"host": socket.gethostname(), "port": listener.getsockname()[1], "token": token}
-    layout.write_json_atomic(path, dict(record, pid=child, started=layout.now_iso()), 0o600)
     try:
         while True:
             done, status = os.waitpid(child, os.WNOHANG)
@@ -141,7 +172,7 @@ def serve(
                 conn, _peer = listener.accept()
             except (socket.timeout, InterruptedError):
                 continue
-            worker = threading.Thread(target=answer, args=(conn, token, child, signals))
+            worker = threading.Thread(target=answer, args=(conn, token, child, signals, host))
             worker.daemon = True
             worker.start()
     finally:
@@ -151,7 +182,7 @@ def serve(
             os.unlink(path)  # ours (a later task of the same id writes its own)
 
 
-def answer(conn: socket.socket, token: str, child: int, signals: dict[str, int]) -> None:
+def answer(conn: socket.socket, token: str, child: int, signals: dict[str, int], host: str) -> None:
     """One request: {"token", "verb"} -> {"host", "signalled": [pids]} or {"error"}."""
     with conn:
         conn.settimeout(TIMEOUT)
@@ -173,7 +204,7 @@ def answer(conn: socket.socket, token: str, child: int, signals: dict[str, int])
                 reply = {"signalled": engine_signal.deliver(child, signals[verb])}
             except EngineError as exc:
                 reply = {"error": str(exc)}
-        reply["host"] = socket.gethostname()
+        reply["host"] = host
         with contextlib.suppress(OSError):
             conn.sendall(json.dumps(reply).encode() + b"\n")
 

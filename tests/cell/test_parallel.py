@@ -97,11 +97,7 @@ def two_host_job(sandbox, three_hosts, env: str, *command: str, step="00:00:03")
         first = wait_until(lambda: manifest_of(sandbox, job).get("hosts"), 60, "the start")
         assert sorted(first) == sorted([a, b])
 
-        def every_host_saved():
-            kept = manifest_of(sandbox, job).get("generations") or []
-            return kept and kept[-1].get("hosts") == [first[1]]
-
-        wait_until(every_host_saved, 60, "a generation with the other host's task signalled")
+        wait_until(lambda: saved_on(sandbox, job, first[1:]), 60, "a generation of both hosts")
         yield job, queue, out, first
 
 
@@ -112,7 +108,15 @@ def migrate_to_another_pair(sandbox, queue: str, job: str, third: str) -> list[s
     ge.run(["qmod", "-e", f"{queue}@{third}"])
     ge.run(["qmod", "-sj", job], user=sandbox.user)
     wait_until(lambda: "restart" in events_of(sandbox.ckpt_dir, job), 180, "the restart")
-    return manifest_of(sandbox, job)["restarts"][-1]["hosts"]
+    moved = manifest_of(sandbox, job)["restarts"][-1]["hosts"]
+    wait_until(lambda: saved_on(sandbox, job, moved[1:]), 60, "a generation of the new run")
+    return moved
+
+
+def saved_on(sandbox, job: str, others: list[str]) -> bool:
+    """The newest generation had the job's tasks on `others` signalled."""
+    kept = manifest_of(sandbox, job).get("generations") or []
+    return bool(kept) and kept[-1].get("hosts") == others
 
 
 async def test_a_two_host_job_migrates_to_other_hosts_and_every_rank_goes_on(
