@@ -13,8 +13,14 @@ own and writes host, port and a random token into the job's task directory (task
 owner's private folder on ckpt_dir, which every execution host shares), and the master's
 checkpoint asks each agent, with the token, to signal its task's ranks as the master's own
 are signalled. The agent signals only for the environment's verbs, only the processes of
-its task that catch the signal. The task gets QCKPT_DIR, the job's state folder, to write
-its ranks' state beside the master's: one generation holds every rank's files.
+its task (its session, as on the master) that catch the signal; an MPI launcher that puts
+its ranks in sessions of their own forwards USR1 and USR2 to them itself (MPICH's mpiexec
+and hydra_pmi_proxy do). The task gets QCKPT_DIR, the job's state folder, to write its
+ranks' state beside the master's: one generation holds every rank's files.
+
+Under DMTCP a task is exec'd unchanged: Grid Engine's execd starts it, outside the job's
+coordinator, so the job's checkpoints cannot hold it, and the job's error says so (a run on
+several hosts is refused at its start: engine_dmtcp.refuse_hosts).
 
 Standard library only; Python 3.9+.
 """
@@ -266,7 +272,8 @@ def forget(task_dir: str) -> None:
     folder = os.path.join(task_dir, TASKS)
     if safe.trusted_dir(folder, os.geteuid()) is not None:
         for name in os.listdir(folder):
-            os.unlink(os.path.join(folder, name))
+            with contextlib.suppress(OSError):  # a folder there (the owner's doing) stays
+                os.unlink(os.path.join(folder, name))
 
 
 def signal_tasks(task_dir: str, verb: str) -> list[dict]:

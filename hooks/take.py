@@ -167,11 +167,9 @@ def take(cmd: jobinfo.HookCommand, job: jobinfo.Job, partial: str, events: Event
         signame = opts.signal or engine_signal.DEFAULT_SIGNALS[cmd.verb]
         pid = job_pid(cmd, job.config)
         action = engine_signal.checkpoint if cmd.verb == "checkpoint" else engine_signal.migrate
-        tasks = None
-        if pe_task.hosts_of(job.config):  # a parallel job: its ranks on every host too
 
-            def tasks() -> list[dict]:
-                return pe_task.signal_tasks(job.task_dir, cmd.verb)
+        def tasks() -> list[dict]:  # a parallel job's ranks on its other hosts (none: [])
+            return pe_task.signal_tasks(job.task_dir, cmd.verb)
 
         return action(job.state_dir, pid, signame, opts.timeout, partial, tasks)
     from . import engine_dmtcp

@@ -16,6 +16,15 @@ from qckpt.hooks.errors import UsageError
 from qckpt.hooks.jobinfo import parse_size
 
 TEMPLATES = ("dmtcp", "dmtcp-cpu", "signal")
+SUPPORTS = {  # what each template's environment can checkpoint, as the hooks do it
+    "dmtcp": "any program, unchanged (DMTCP); serial jobs, and parallel jobs whose run is on"
+    " one host (DMTCP cannot checkpoint processes that talk across hosts: such a run is"
+    " refused)",
+    "dmtcp-cpu": "as dmtcp, and a restart only on a host with the same CPU features",
+    "signal": "programs that save themselves on USR1 (USR2: save and exit) and read their"
+    " state back given --restart; serial jobs, and parallel jobs on any number of hosts"
+    " (tasks started by qrsh -inherit: every rank is signalled)",
+}
 ARGS = "$job_id $ja_task_id $ckpt_dir $job_pid"
 
 

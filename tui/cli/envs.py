@@ -8,7 +8,7 @@ import sys
 from qckpt.backend.errors import FieldError, QckptError, ValidationFailed
 from qckpt.backend.gridengine.checkpoint import COMMAND_FIELDS, FIELD_NAMES, CheckpointEnv
 from qckpt.backend.gridengine.envs import EnvStore
-from qckpt.backend.setup.templates import TEMPLATES, from_template
+from qckpt.backend.setup.templates import SUPPORTS, TEMPLATES, from_template
 from qckpt.tui.output import print_json, print_table, read_text
 from qckpt.tui.rows import ENV_COLUMNS, env_cells
 
@@ -36,7 +36,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--from", dest="from_file", metavar="FILE", help="qconf's format (-sckpt)")
     _field_flags(p)
     t = p.add_argument_group("templates (commands that call the installed hooks)")
-    t.add_argument("--template", choices=TEMPLATES, help="dmtcp, dmtcp-cpu or signal")
+    t.add_argument(
+        "--template",
+        choices=TEMPLATES,
+        help="; ".join(f"{name}: {what}" for name, what in SUPPORTS.items()),
+    )
     t.add_argument("--hooks", metavar="DIR", help="where `qckpt hooks install` put the hooks")
     t.add_argument("--keep", type=int, default=2, help="complete generations kept (2)")
     t.add_argument("--timeout", type=int, default=600, help="seconds a checkpoint may take")

@@ -10,7 +10,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from qckpt.backend.gridengine.checkpoint import COMMAND_FIELDS, INTERFACES, CheckpointEnv
 from qckpt.backend.gridengine.rules import PSEUDO_VARIABLES, SIGNAL_NAMES, check_field, validate
-from qckpt.backend.setup.templates import TEMPLATES, from_template
+from qckpt.backend.setup.templates import SUPPORTS, TEMPLATES, from_template
 
 HELP = {
     "ckpt_name": "The object's name (sge_types(5) object_name).",
@@ -70,7 +70,11 @@ class EnvFormScreen(ModalScreen["CheckpointEnv | None"]):
                     with Horizontal(classes="row"):
                         yield Label("template", classes="field-label")
                         for name in TEMPLATES:
-                            yield Button(name, id=f"tpl-{name}", compact=True, classes="template")
+                            button = Button(
+                                name, id=f"tpl-{name}", compact=True, classes="template"
+                            )
+                            button.tooltip = SUPPORTS[name]  # what it can checkpoint
+                            yield button
                     with Horizontal(classes="row"):
                         yield Label("hooks dir", classes="field-label")
                         yield Input(
