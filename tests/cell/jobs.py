@@ -175,4 +175,10 @@ def parallel_environment(ge: GridEngine, name: str, queue: str, **attrs: str):
         yield name
     finally:
         ge.qconf("-rattr", "queue", "pe_list", "NONE", queue, check=False)
-        ge.qconf("-dp", name)  # a PE left behind would fail here
+        for _ in range(60):  # a job deleted a moment ago may still hold it for a few seconds
+            result = ge.qconf("-dp", name, check=False)
+            if result.returncode == 0 or "referenced in job" not in result.message:
+                break
+            time.sleep(0.5)
+        if ge.qconf("-sp", name, check=False).returncode == 0:
+            ge.qconf("-dp", name)  # still there: a PE left behind fails the test here

@@ -65,13 +65,13 @@ def master_records(sandbox, job: str, runs: int) -> list[dict[str, str]]:
     return wait_until(read, 60, f"{runs} master records of job {job}")
 
 
-def agent_ports(host: str) -> set[int]:
-    """Every port listening on `host` (a sandbox host's namespace), as any user there can
-    read them in /proc/net/tcp."""
-    out = subprocess.run(
-        ["ip", "netns", "exec", host, "ss", "-tlnH"], capture_output=True, text=True, check=True
-    ).stdout
-    return {int(line.split()[3].rsplit(":", 1)[1]) for line in out.splitlines() if line.strip()}
+def agent_ports(sandbox, host: str) -> set[int]:
+    """Every port listening on `host` (this machine, or a sandbox host's namespace), as any
+    user there can read them in /proc/net/tcp."""
+    where = [] if host == sandbox.host else ["ip", "netns", "exec", host]
+    listing = subprocess.run([*where, "ss", "-tlnH"], capture_output=True, text=True, check=True)
+    lines = listing.stdout.splitlines()
+    return {int(line.split()[3].rsplit(":", 1)[1]) for line in lines if line.strip()}
 
 
 def out_text(path: str) -> str:
@@ -91,14 +91,19 @@ def two_host_job(sandbox, three_hosts, env: str, *command: str, step="00:00:03")
         checkpointing_queue(sandbox, env, "signal", hosts=f"{a} {b} {c}", when="xsmr") as queue,
         parallel_environment(ge, pe, queue),
     ):
-        ge.run(["qmod", "-d", f"{queue}@{c}"])  # the first run gets A and B
-        options = f"-pe {pe} 2 -q {queue} -ckpt {env} -c {step} -b y -j y -o {out}"
-        job = submit(ge, sandbox, *options.split(), *command)
-        first = wait_until(lambda: manifest_of(sandbox, job).get("hosts"), 60, "the start")
-        assert sorted(first) == sorted([a, b])
-
-        wait_until(lambda: saved_on(sandbox, job, first[1:]), 60, "a generation of both hosts")
-        yield job, queue, out, first
+        # the first run gets A (its master: the sandbox's extra hosts reach the main host,
+        # not each other, so the next pair must hold A too) and B
+        ge.run(["qmod", "-d", f"{queue}@{c}"])
+        options = f"-pe {pe} 2 -q {queue} -masterq {queue}@{a} -ckpt {env} -c {step}"
+        job = submit(ge, sandbox, *options.split(), *f"-b y -j y -o {out}".split(), *command)
+        try:
+            first = wait_until(lambda: manifest_of(sandbox, job).get("hosts"), 60, "the start")
+            assert first == [a, b]
+            wait_until(lambda: saved_on(sandbox, job, [b]), 60, "a generation of both hosts")
+            yield job, queue, out, first
+        finally:  # before the PE and the queue go
+            ge.run(["qdel", "-f", job], check=False)
+            wait_finished(ge, sandbox, [job], timeout=60)
 
 
 def migrate_to_another_pair(sandbox, queue: str, job: str, third: str) -> list[str]:
@@ -152,7 +157,7 @@ async def test_a_two_host_job_migrates_to_other_hosts_and_every_rank_goes_on(
             "        except OSError as exc:\n"
             "            print(port, exc)\n"
         )
-        ports = [str(p) for p in agent_ports(worker_host)]
+        ports = [str(p) for p in agent_ports(sandbox, worker_host)]
         tried = as_user(attacker, "python3", "-c", attempt, address, *ports).stdout
         assert "signalled" not in tried and "error" not in tried.replace("Errno", "")
         counted = len(re.findall(r"^count ", out_text(out), re.M))
