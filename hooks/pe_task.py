@@ -15,8 +15,9 @@ checkpoint asks each agent, with the token, to signal its task's ranks as the ma
 are signalled. The agent signals only for the environment's verbs, only the processes of
 its task (its session, as on the master) that catch the signal; an MPI launcher that puts
 its ranks in sessions of their own forwards USR1 and USR2 to them itself (MPICH's mpiexec
-and hydra_pmi_proxy do). The task gets QCKPT_DIR, the job's state folder, to write its
-ranks' state beside the master's: one generation holds every rank's files.
+does, through its hydra_pmi_proxy on each host; a proxy signalled directly does not).
+The task gets QCKPT_DIR, the job's state folder, to write its ranks' state beside the
+master's: one generation holds every rank's files.
 
 Under DMTCP a task is exec'd unchanged: Grid Engine's execd starts it, outside the job's
 coordinator, so the job's checkpoints cannot hold it, and the job's error says so (a run on
