@@ -53,12 +53,12 @@ def start(
     opts = hook.options
     new_tmpdir = tmpdir.job_tmpdir(config, {})
     try:
-        prepare_task_dir(job, events)
-        env = dict(environ, QCKPT_DIR=job.state_dir)  # the directory found or claimed
-        if opts.engine == "dmtcp":
+        if opts.engine == "dmtcp":  # before any directory is made: a refused job leaves none
             from .engine_dmtcp import refuse_hosts
 
             refuse_hosts(pe_task.hosts_of(config))
+        prepare_task_dir(job, events)
+        env = dict(environ, QCKPT_DIR=job.state_dir)  # the directory found or claimed
         with generations.TaskLock(job.task_dir, opts.timeout):  # a migrating hook may still write
             generation = good_generation(job, events) if job.restarted else None
             if generation is not None and opts.same_cpu:

@@ -259,6 +259,7 @@ def test_a_dmtcp_environment_refuses_a_run_on_two_hosts_with_one_clear_line(
             ge.run(["qdel", job], user=sandbox.user, check=False)
     lines = [line for line in error.splitlines() if line.startswith("qckpt-starter:")]
     assert len(lines) == 1 and "2 hosts" in lines[0] and "across hosts" in lines[0]
+    assert not os.path.exists(os.path.join(sandbox.ckpt_dir, f"{job}.1"))  # nothing left
     assert not os.path.exists(os.path.join(out, "out")) or "count" not in out_text(f"{out}/out")
 
 
