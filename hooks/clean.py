@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 
-from . import jobinfo, layout, pe_task, safe, taskdir, tmpdir
+from . import jobinfo, layout, safe, taskdir, tmpdir
 from .events import Events
 
 # The shepherd runs clean_command whenever a checkpointing job ends other than by
@@ -51,7 +51,7 @@ def keep_reason(cmd: jobinfo.HookCommand, environ: dict[str, str]) -> str | None
 
 def run(cmd: jobinfo.HookCommand, environ: dict[str, str]) -> int:
     config = jobinfo.read_config(environ.get("SGE_JOB_SPOOL_DIR"))
-    if pe_task.is_task(config):
+    if jobinfo.is_pe_task(config):
         return 0  # a `qrsh -inherit` task's end is not its job's: the master's clean cleans
     job = jobinfo.job_from_environment(environ, config, cmd.positionals)
     events = Events(job, "clean")

@@ -170,6 +170,12 @@ class Job:
         return os.path.join(self.task_dir, layout.STATE)
 
 
+def is_pe_task(config: dict[str, str]) -> bool:
+    """A `qrsh -inherit` task of a parallel job (its spool config names the task: the hooks
+    leave it to its job's master, pe_task.py)."""
+    return bool(config.get("pe_task_id"))
+
+
 def job_from_environment(
     environ: dict[str, str], config: dict[str, str], positionals: list[str] | None = None
 ) -> Job:

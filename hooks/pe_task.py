@@ -42,18 +42,12 @@ from . import engine_signal, errors, generations, jobinfo, layout, safe, taskdir
 from .errors import EngineError
 from .events import Events
 from .launch import exec_job
-from .watch import exit_like, pass_signals_on
 
 TASKS = "tasks"  # in the task directory: one record per running `qrsh -inherit` task
 POLL = 0.25  # seconds between the agent's looks at its task
 TIMEOUT = 10.0  # seconds an agent may take to answer (a busy host's /proc walk included)
 LINE = 4096  # bytes of a request or an answer at most
 _TASK_ID = re.compile(r"^[A-Za-z0-9_.-]{1,200}$")  # pe_task_id: 1.HOST
-
-
-def is_task(config: dict[str, str]) -> bool:
-    """A `qrsh -inherit` task of a parallel job (its spool config names the task)."""
-    return bool(config.get("pe_task_id"))
 
 
 def hosts_of(config: dict[str, str]) -> list[str]:
@@ -154,6 +148,8 @@ def serve(
     """Run the task as our child and answer the master's requests until it ends; end as it
     ended. `signals`: verb -> signal number (the environment's); `host`: this host's name
     as Grid Engine knows it (every host resolves those)."""
+    from .watch import exit_like, pass_signals_on  # the agent's alone: not every hook's
+
     host = host or socket.gethostname()
     path = record_path(task_dir, pe_task_id)
     listener = socket.create_server(("", 0), backlog=16)  # every interface: the master calls

@@ -10,7 +10,7 @@ import contextlib
 import os
 import time
 
-from . import cpu, engine_signal, errors, ge, generations, jobinfo, layout, pe_task, taskdir, tmpdir
+from . import cpu, engine_signal, errors, ge, generations, jobinfo, layout, taskdir, tmpdir
 from .events import Events, update_manifest
 
 
@@ -26,7 +26,7 @@ def run(cmd: jobinfo.HookCommand, environ: dict[str, str], trigger: str | None =
     """Take a generation; `trigger` names why when it is not the verb (the starter's
     checkpoint before a run's time limit: "limit")."""
     config = jobinfo.read_config(environ.get("SGE_JOB_SPOOL_DIR"))
-    if pe_task.is_task(config):
+    if jobinfo.is_pe_task(config):
         # Grid Engine runs ckpt_command and migr_command for each `qrsh -inherit` task of a
         # parallel job too, on the task's host with the task's pid, each host on its own
         # clock: the master's call takes the whole job (pe_task.py), the tasks' do nothing
@@ -167,6 +167,7 @@ def take(cmd: jobinfo.HookCommand, job: jobinfo.Job, partial: str, events: Event
         signame = opts.signal or engine_signal.DEFAULT_SIGNALS[cmd.verb]
         pid = job_pid(cmd, job.config)
         action = engine_signal.checkpoint if cmd.verb == "checkpoint" else engine_signal.migrate
+        from . import pe_task
 
         def tasks() -> list[dict]:  # a parallel job's ranks on its other hosts (none: [])
             return pe_task.signal_tasks(job.task_dir, cmd.verb)
