@@ -24,6 +24,12 @@ POLL = 0.05
 GRACE = 10.0  # seconds between SIGTERM and SIGKILL when a migrating job does not exit
 
 
+def signal_of(verb: str, configured: str | None) -> str:
+    """The signal a verb sends: the environment's --signal, else USR1 to checkpoint and USR2
+    to migrate."""
+    return configured or DEFAULT_SIGNALS[verb]
+
+
 def signal_number(name: str) -> int:
     text = name.strip().upper()
     if text.isdigit():

@@ -70,7 +70,7 @@ def verb_signals(config: dict[str, str]) -> dict[str, int]:
     for key in ("ckpt_command", "ckpt_migr_command"):
         cmd = jobinfo.parse_command_line(config.get(key))
         if cmd and cmd.options.engine == "signal" and cmd.verb in engine_signal.DEFAULT_SIGNALS:
-            name = cmd.options.signal or engine_signal.DEFAULT_SIGNALS[cmd.verb]
+            name = engine_signal.signal_of(cmd.verb, cmd.options.signal)
             found[cmd.verb] = engine_signal.signal_number(name)
     return found
 
@@ -181,8 +181,9 @@ def serve(
     finally:
         listener.close()
         with_record = safe.read_head(path, LINE, owner=os.geteuid())
-        if with_record and json.loads(with_record).get("token") == token:
-            os.unlink(path)  # ours (a later task of the same id writes its own)
+        with contextlib.suppress(ValueError, AttributeError):  # never mask the task's end
+            if with_record and json.loads(with_record).get("token") == token:
+                os.unlink(path)  # ours (a later task of the same id writes its own)
 
 
 def answer(conn: socket.socket, token: str, child: int, signals: dict[str, int], host: str) -> None:

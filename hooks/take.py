@@ -164,7 +164,7 @@ def pin_to_this_cpu(job: jobinfo.Job, flags: set, events: Events) -> None:
 def take(cmd: jobinfo.HookCommand, job: jobinfo.Job, partial: str, events: Events) -> dict:
     opts = cmd.options
     if opts.engine == "signal":
-        signame = opts.signal or engine_signal.DEFAULT_SIGNALS[cmd.verb]
+        signame = engine_signal.signal_of(cmd.verb, opts.signal)
         pid = job_pid(cmd, job.config)
         action = engine_signal.checkpoint if cmd.verb == "checkpoint" else engine_signal.migrate
         from . import pe_task

@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
+from qckpt.backend.gridengine.formats import format_fields, parse_fields
 from qckpt.backend.gridengine.runner import GridEngine
-
-
-def parse_pe(text: str) -> dict[str, str]:
-    """`qconf -sp NAME` as attribute -> value (pure)."""
-    attrs = {}
-    for line in text.splitlines():
-        key, _, value = line.strip().partition(" ")
-        if key and not key.startswith("#"):
-            attrs[key] = value.strip()
-    return attrs
 
 
 def list_pes(ge: GridEngine) -> dict[str, dict[str, str]]:
@@ -24,14 +15,14 @@ def list_pes(ge: GridEngine) -> dict[str, dict[str, str]]:
     for name in listing.stdout.split():
         shown = ge.qconf("-sp", name, check=False)
         if shown.returncode == 0:
-            found[name] = parse_pe(shown.stdout)
+            found[name] = dict(parse_fields(shown.stdout))  # qconf wraps long lists
     return found
 
 
-def pe_text(name: str, allocation_rule: str) -> str:
+def pe_text(name: str, allocation_rule: str, **attrs: str) -> str:
     """A PE for checkpointing parallel jobs, in qconf's format: tasks started by Grid Engine
     (`qrsh -inherit`, control_slaves TRUE) so that the hooks reach them, the job script
-    being the first task (as MPI launchers expect)."""
+    being the first task (as MPI launchers expect); `attrs` changes any attribute."""
     fields = {
         "pe_name": name,
         "slots": "99999",
@@ -45,8 +36,9 @@ def pe_text(name: str, allocation_rule: str) -> str:
         "urgency_slots": "min",
         "accounting_summary": "FALSE",
         "qsort_args": "NONE",
+        **attrs,
     }
-    return "".join(f"{k} {v}\n" for k, v in fields.items())
+    return format_fields(list(fields.items()))
 
 
 def add_pe(ge: GridEngine, name: str, allocation_rule: str) -> None:

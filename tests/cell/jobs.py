@@ -11,6 +11,7 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
+from qckpt.backend.gridengine import pes
 from qckpt.backend.gridengine.envs import EnvStore
 from qckpt.backend.gridengine.queues import QueueStore, Target
 from qckpt.backend.gridengine.runner import GridEngine
@@ -150,26 +151,7 @@ def parallel_environment(ge: GridEngine, name: str, queue: str, **attrs: str):
     """A PE as MPI sites make them for tight integration (`attrs` changes it): one slot per
     host, tasks started by `qrsh -inherit` (control_slaves), the job script being the first
     task; on `queue`."""
-    fields = {
-        "pe_name": name,
-        "slots": "99",
-        "user_lists": "NONE",
-        "xuser_lists": "NONE",
-        "start_proc_args": "NONE",
-        "stop_proc_args": "NONE",
-        "allocation_rule": "1",
-        "control_slaves": "TRUE",
-        "job_is_first_task": "TRUE",
-        "urgency_slots": "min",
-        "accounting_summary": "FALSE",
-        "qsort_args": "NONE",
-        **attrs,
-    }
-    path = f"/tmp/{name}.pe"
-    with open(path, "w") as handle:
-        handle.write("".join(f"{k} {v}\n" for k, v in fields.items()))
-    ge.qconf("-Ap", path)
-    os.unlink(path)
+    ge.qconf_file("-Ap", pes.pe_text(name, "1", **attrs))
     try:
         ge.qconf("-mattr", "queue", "pe_list", name, queue)
         yield name

@@ -275,7 +275,7 @@ def test_setup_makes_a_parallel_environment_or_checks_the_one_there(sandbox, tes
         parallel_env=pe,
     )
     step = next(s for s in steps(ge, answers) if s.key == "parallel")
-    assert any(line.strip() == "allocation_rule $pe_slots" for line in step.shows)
+    assert any(line.split() == ["allocation_rule", "$pe_slots"] for line in step.shows)
     said: list[str] = []
     try:
         assert step.run(said.append).startswith(f"added {pe} (allocation_rule $pe_slots)")
