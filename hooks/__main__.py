@@ -1,4 +1,5 @@
-"""Entry point of the qckpt-hook zipapp (and of qckpt-starter, the same file by another name).
+"""Entry point of the qckpt-hook zipapp; qckpt-starter (starter.pl) hands checkpointing jobs
+to its `starter` verb.
 
 Grid Engine discards what hooks print: everything worth reading goes to the logs.
 """
@@ -16,16 +17,17 @@ USAGE = (
     "       qckpt-hook clean [save] $job_id $ja_task_id $ckpt_dir\n"
     "       qckpt-hook loadsensor   (a Grid Engine load sensor: CPU level and cpuflag_*)\n"
     "       qckpt-hook probe CKPT_DIR   (a host's CPU values, DMTCP, ckpt_dir access: JSON)\n"
+    "       qckpt-hook starter SCRIPT [ARGS]   (qckpt-starter runs it for a checkpointing job)\n"
     "       qckpt-hook version | --version | --help"
 )
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
-    if os.path.basename(argv[0]) == "qckpt-starter":
+    if argv[1:2] == ["starter"]:  # before anything else: every checkpointing job starts here
         from .starter import main as starter_main
 
-        return starter_main(argv)
+        return starter_main(["qckpt-starter", *argv[2:]])
     if any(arg in ("-h", "--help") for arg in argv[1:]):
         print(USAGE)
         return 0

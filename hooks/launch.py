@@ -21,6 +21,25 @@ except ImportError:  # pragma: no cover - not CPython
 from .errors import StartError
 
 
+def job_environ() -> dict[str, str]:
+    """The environment the shepherd gave, as it gave it. Python itself adds LC_CTYPE=C.UTF-8
+    to os.environ when the locale is C or POSIX (PEP 538 locale coercion, not turned off by
+    -I), and a Grid Engine job's environment has no LANG: a job started with os.environ
+    would see a variable the shepherd never set. /proc/self/environ is the block the process
+    was exec'd with, in its order."""
+    try:
+        with open("/proc/self/environ", "rb") as handle:
+            block = handle.read()
+    except OSError:
+        return dict(os.environ)
+    environ = {}
+    for entry in block.split(b"\0"):
+        name, sep, value = entry.partition(b"=")
+        if sep and name not in environ:
+            environ[name] = value  # the first of two equal names, as getenv(3) reads
+    return {os.fsdecode(name): os.fsdecode(value) for name, value in environ.items()}
+
+
 def shell_argv0(shell: str, login: bool) -> str:
     base = os.path.basename(shell)
     return "-" + base if login else base

@@ -1,17 +1,18 @@
-"""qckpt-starter: the queue's starter_method; it runs for every batch job of the queue.
+"""The Python half of qckpt-starter, the queue's starter_method (`qckpt-hook starter ARGS`).
 
-A job that does not use a qckpt checkpoint environment is exec'd exactly as the shepherd
-would have started it itself (launch.py); only a checkpointing job loads the rest of the
+qckpt-starter itself is a perl script (starter.pl) that execs every job not using a qckpt
+checkpoint environment as the shepherd would have (launch.py's rules) and hands the others
+here. This module decides again, on the same rules (a job whose checkpoint command it
+cannot read is exec'd the same way), and only a checkpointing job loads the rest of the
 hooks (start_checkpointing.py).
 """
 
 from __future__ import annotations
 
-import os
 import sys
 
 from .errors import StartError
-from .launch import FAILED, exec_job, passthrough
+from .launch import FAILED, exec_job, job_environ, passthrough
 from .spool import read_config
 
 HOOK_NAME = "qckpt-hook"
@@ -38,8 +39,29 @@ def qckpt_hook(config: dict[str, str]):
     )
 
 
+def name_process() -> None:
+    """The kernel names this process python3; the hooks tell the starter, which stays the
+    job's parent, by the name qckpt-starter (engine_signal.STARTER)."""
+    try:
+        with open("/proc/self/comm", "w") as handle:
+            handle.write("qckpt-starter")
+    except OSError:
+        pass
+
+
+def run_plain(filename: str, job_argv: list[str], environ: dict[str, str]) -> int:
+    """Exec the job as the shepherd would have; an exec that fails is one line and the
+    job's error state (as starter.pl does)."""
+    try:
+        exec_job(filename, job_argv, environ)
+    except OSError as exc:
+        print(f"qckpt-starter: cannot run {filename}: {exc.strerror}", file=sys.stderr)
+    return FAILED
+
+
 def main(argv: list[str]) -> int:
-    environ = dict(os.environ)
+    """argv: [qckpt-starter, script or -s, job arguments...], as the shepherd passes them."""
+    environ = job_environ()
     config = read_config(environ.get("SGE_JOB_SPOOL_DIR"))
     try:
         filename, job_argv = passthrough(environ, config, argv[1:])
@@ -51,13 +73,15 @@ def main(argv: list[str]) -> int:
         # a `qrsh -inherit` task of a parallel job: part of its job, never a checkpointing
         # job of its own (pe_task.py)
         if not maybe_ours(config):
-            exec_job(filename, job_argv, environ)
+            return run_plain(filename, job_argv, environ)
+        name_process()
         from .pe_task import start as start_task
 
         return start_task(environ, config, filename, job_argv)
     hook = qckpt_hook(config) if ours else None
     if hook is None:
-        exec_job(filename, job_argv, environ)
+        return run_plain(filename, job_argv, environ)
+    name_process()
     from .start_checkpointing import start  # only checkpointing jobs pay for this import
 
     return start(environ, config, hook, filename, job_argv)

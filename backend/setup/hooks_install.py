@@ -1,7 +1,10 @@
 """`qckpt hooks install DIR`: the hooks as one executable zipapp, plus qckpt-starter.
 
 The zipapp runs under an execution host's system python3 in isolated mode without site
-(-IS): none of qckpt's dependencies are needed there. Both files are replaced atomically.
+(-IS): none of qckpt's dependencies are needed there. qckpt-starter is a perl script
+(hooks/starter.pl: every job of the queue starts through it, and perl starts in a fraction
+of Python's time); it hands checkpointing jobs to the zipapp. Every file is replaced
+atomically.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ HOOK = "qckpt-hook"
 STARTER = "qckpt-starter"
 LOADSENSOR = "qckpt-loadsensor"
 DEFAULT_PYTHON = "/usr/bin/python3"
+STARTER_SOURCE = Path(qckpt.hooks.__file__).parent / "starter.pl"
 _MAIN = "import sys\nfrom qckpt.hooks.__main__ import main\nsys.exit(main())\n"
 
 
@@ -61,6 +65,19 @@ def entry_script(hook_path: str, purpose: str, call: str, python: str = DEFAULT_
     ).encode()
 
 
+def perl_string(text: str) -> str:
+    """The body of a single-quoted perl string that is `text`."""
+    return text.replace("\\", "\\\\").replace("'", "\\'")
+
+
+def starter_script(hook_path: str, python: str = DEFAULT_PYTHON) -> bytes:
+    """qckpt-starter: hooks/starter.pl with the paths of python and the zipapp filled in."""
+    text = STARTER_SOURCE.read_text()
+    for name, value in (("@PYTHON@", python), ("@HOOK@", hook_path)):
+        text = text.replace(f"'{name}'", f"'{perl_string(value)}'", 1)
+    return text.encode()
+
+
 def install(directory: str, python: str = DEFAULT_PYTHON) -> dict[str, str]:
     """Write DIR/qckpt-hook (the zipapp), DIR/qckpt-starter and DIR/qckpt-loadsensor."""
     if not os.path.isabs(directory):
@@ -73,9 +90,7 @@ def install(directory: str, python: str = DEFAULT_PYTHON) -> dict[str, str]:
     contents = {
         HOOK: data,
         # runs for every job of the queue: every millisecond of start-up counts
-        STARTER: entry_script(
-            hook_path, "Grid Engine's starter_method", "qckpt.hooks.starter.main", python
-        ),
+        STARTER: starter_script(hook_path, python),
         LOADSENSOR: entry_script(
             hook_path,
             "Grid Engine load sensor (CPU complexes)",

@@ -2,7 +2,7 @@
 
 Each case runs the same job on two queues that differ only in starter_method, and compares
 what the job saw: argv[0], arguments, its parent (the shepherd: no extra process), the
-command line, ignored signals, stdin and cwd.
+command line, ignored signals, stdin, cwd and its environment's names in their order.
 """
 
 from __future__ import annotations
@@ -49,7 +49,8 @@ def outputs(sandbox):
             for kind in ("plain", "starter"):
                 queue = f"pt{tag}-{mode[:6]}-{kind}"
                 path = os.path.join(out_dir, f"{case}.{kind}")
-                args = ["-q", queue, "-o", path, "-j", "y", *extra]
+                # LANG=C: Python coerces a C locale (adds LC_CTYPE to its environment)
+                args = ["-q", queue, "-o", path, "-j", "y", "-v", "LANG=C", *extra]
                 probe = os.path.join(programs, "probe.sh")
                 jobs.append(submit(ge, sandbox, *args, probe, "a", "b c"))
         wait_finished(ge, sandbox, jobs, timeout=120)
