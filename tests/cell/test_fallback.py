@@ -51,68 +51,85 @@ def written_broken_fixture(damage):
 # "corrupted": an image of the same size, other bytes (its checks find it; a truncated one
 # is found the same way, as tests/hooks/test_fallback.py shows for both);
 # "dies at restore": every process's image is broken, the job's first process dies;
-# "a child dies at restore": only its children's (bgcount.sh keeps one), the shell waits
-@pytest.mark.parametrize("how", ["corrupted", "dies at restore", "a child dies at restore"])
+# "a child dies at restore": only its children's (bgcount.sh keeps one), the shell waits.
+# One job for each, all at once in one queue.
+HOW = ("corrupted", "dies at restore", "a child dies at restore")
+
+
 def test_a_damaged_newest_dmtcp_generation_falls_back_to_the_previous(
-    sandbox, hosts, name_for, how, damage, drain, started_on, undrain, written_broken
+    sandbox, hosts, name_for, damage, drain, started_on, undrain, written_broken
 ):
     a, b = hosts
     ge = sandbox.ge()
     env = name_for("fb")
     out = scratch(sandbox, f"fall-{uuid.uuid4().hex[:6]}")
-    program = "bgcount.sh" if how == "a child dies at restore" else "bcount.sh"
-    script = os.path.join(share_programs(sandbox), program)
+    programs = share_programs(sandbox)
     with checkpointing_queue(sandbox, env, "dmtcp", hosts=f"{a} {b}", when="xsmr") as queue:
         drain(ge, queue, b)
-        job = submit(
-            ge,
-            sandbox,
-            *f"-q {queue} -ckpt {env} -c 00:00:03 -o {out}/out -e {out}/err".split(),
-            script,
-            str(COUNT),
-        )
-        try:
-            task_dir = os.path.join(sandbox.ckpt_dir, f"{job}.1")
-            wait_until(lambda: started_on(sandbox, job, a), 60, "the start on A")
-            wait_until(
-                lambda: events_of(sandbox.ckpt_dir, job).count("checkpoint") >= 2,
-                60,
-                "two checkpoints",
+        jobs = {}
+        for number, how in enumerate(HOW):
+            program = "bgcount.sh" if how == "a child dies at restore" else "bcount.sh"
+            args = f"-q {queue} -ckpt {env} -c 00:00:03 -o {out}/out{number} -e {out}/err{number}"
+            jobs[how] = submit(
+                ge, sandbox, *args.split(), os.path.join(programs, program), str(COUNT)
             )
-            drain(ge, queue, a)  # nowhere to go yet: the job waits after its migration
-            ge.run(["qmod", "-sj", job], user=sandbox.user)
-            wait_until(lambda: "migrate" in events_of(sandbox.ckpt_dir, job), 60, "the migration")
-            newest = layout.newest_complete(task_dir)
-            images = sorted(n for n in os.listdir(newest) if n.endswith(".dmtcp"))
-            image = images[0]
-            if how == "dies at restore":
-                written_broken(newest, images)
-            elif how == "a child dies at restore":
-                children = [n for n in images if n.startswith("ckpt_sleep_")]
-                assert children, images  # bgcount.sh's helper is always there
-                written_broken(newest, children)
-            else:
-                damage(os.path.join(newest, image), how)
+        try:
+            for how, job in jobs.items():
+                wait_until(
+                    lambda job=job: started_on(sandbox, job, a), 60, f"the start on A ({how})"
+                )
+            for how, job in jobs.items():
+                wait_until(
+                    lambda job=job: events_of(sandbox.ckpt_dir, job).count("checkpoint") >= 2,
+                    60,
+                    f"two checkpoints ({how})",
+                )
+            drain(ge, queue, a)  # nowhere to go yet: the jobs wait after their migration
+            for job in jobs.values():
+                ge.run(["qmod", "-sj", job], user=sandbox.user)
+            newest = {}
+            for how, job in jobs.items():
+                wait_until(
+                    lambda job=job: "migrate" in events_of(sandbox.ckpt_dir, job),
+                    60,
+                    f"migrated ({how})",
+                )
+                newest[how] = layout.newest_complete(os.path.join(sandbox.ckpt_dir, f"{job}.1"))
+                images = sorted(n for n in os.listdir(newest[how]) if n.endswith(".dmtcp"))
+                if how == "dies at restore":
+                    written_broken(newest[how], images)
+                elif how == "a child dies at restore":
+                    children = [n for n in images if n.startswith("ckpt_sleep_")]
+                    assert children, images  # bgcount.sh's helper is always there
+                    written_broken(newest[how], children)
+                else:
+                    damage(os.path.join(newest[how], images[0]), how)
             undrain(ge, queue, b)
-            wait_until(lambda: "restart" in events_of(sandbox.ckpt_dir, job), 150, "restart")
-            wait_finished(ge, sandbox, [job], timeout=150)
-            with open(f"{out}/out") as handle:
-                counts = [int(m) for m in re.findall(r"^count (\d+)$", handle.read(), re.M)]
-            assert counts[-1] == COUNT and counts.count(1) == 1  # never again from 1
-            assert accounting(ge, job, records=2)[-1]["exit_status"] == "5"
-            events = events_of(sandbox.ckpt_dir, job)
-            after = events[events.index("migrate") :]
-            if "dies" in how:  # restarted from it, died, marked, restarted again
-                steps = [e for e in after if e in ("restart", "restart-failed", "bad-generation")]
-                assert steps[:4] == ["restart", "restart-failed", "bad-generation", "restart"]
-            else:  # found out by its checks, before any restart
-                assert after.index("bad-generation") < after.index("restart"), after
-            last = len(after) - 1 - after[::-1].index("restart")
-            assert "running" in after[last:], after  # DMTCP reported the restarted job running
-            read = cell_events.read(sandbox.ckpt_dir, f"{job}.1").events
-            marked = [e.fields["gen"] for e in read if e.event == "bad-generation"]
-            assert marked == [os.path.basename(newest)]
-            restarts = [e.fields["gen"] for e in read if e.event == "restart"]
-            assert restarts[-1] != os.path.basename(newest)  # the previous generation's
+            wait_finished(ge, sandbox, list(jobs.values()), timeout=200)
+            for number, (how, job) in enumerate(jobs.items()):
+                fell_back(ge, sandbox, job, how, f"{out}/out{number}", newest[how])
         finally:
-            ge.run(["qdel", job], check=False)
+            ge.run(["qdel", *jobs.values()], check=False)
+
+
+def fell_back(ge, sandbox, job: str, how: str, out: str, newest: str) -> None:
+    """The job marked its newest generation bad, restarted from the one before, and
+    counted on to the end from there."""
+    with open(out) as handle:
+        counts = [int(m) for m in re.findall(r"^count (\d+)$", handle.read(), re.M)]
+    assert counts[-1] == COUNT and counts.count(1) == 1, how  # never again from 1
+    assert accounting(ge, job, records=2)[-1]["exit_status"] == "5", how
+    events = events_of(sandbox.ckpt_dir, job)
+    after = events[events.index("migrate") :]
+    if "dies" in how:  # restarted from it, died, marked, restarted again
+        steps = [e for e in after if e in ("restart", "restart-failed", "bad-generation")]
+        assert steps[:4] == ["restart", "restart-failed", "bad-generation", "restart"], how
+    else:  # found out by its checks, before any restart
+        assert after.index("bad-generation") < after.index("restart"), (how, after)
+    last = len(after) - 1 - after[::-1].index("restart")
+    assert "running" in after[last:], (how, after)  # DMTCP reported the restarted job running
+    read = cell_events.read(sandbox.ckpt_dir, f"{job}.1").events
+    marked = [e.fields["gen"] for e in read if e.event == "bad-generation"]
+    assert marked == [os.path.basename(newest)], how
+    restarts = [e.fields["gen"] for e in read if e.event == "restart"]
+    assert restarts[-1] != os.path.basename(newest), how  # the previous generation's

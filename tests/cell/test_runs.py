@@ -30,7 +30,8 @@ from tests.cell.jobs import (
 )
 
 pytestmark = pytest.mark.cell
-H_RT = 30  # seconds a run may last: the margin is then a quarter, 7.5 s
+H_RT = 20  # seconds a run may last: the margin is then a quarter, 5 s
+LONG = 330  # counts of the DMTCP job (0.1 s each): three runs of 15 s
 
 
 def runs_of(sandbox, job: str, task: int = 1) -> list[dict]:
@@ -58,10 +59,10 @@ def test_signal_jobs_longer_than_their_limit_run_in_runs(sandbox, hosts, name_fo
         QueueStore(ge).attach(capped, Target(queue))
         common = f"-q {queue} -j y -b y -ckpt"
         array = submit(
-            ge, sandbox, *f"{common} {env} -t 1-2 -o {out}/array.$TASK_ID".split(), counter, "600"
-        )  # 60 s of counting: three runs of 22.5 s
+            ge, sandbox, *f"{common} {env} -t 1-2 -o {out}/array.$TASK_ID".split(), counter, "360"
+        )  # 36 s of counting: three runs of 15 s
         soft = submit(
-            ge, sandbox, *f"{common} {env} -l s_rt=15 -o {out}/soft".split(), counter, "400"
+            ge, sandbox, *f"{common} {env} -l s_rt=15 -o {out}/soft".split(), counter, "300"
         )  # checkpointed at its own s_rt, every 15 s
         short = submit(ge, sandbox, *f"{common} {env} -o {out}/short".split(), counter, "20")
         cap = submit(ge, sandbox, *f"{common} {capped} -o {out}/cap".split(), counter, "600")
@@ -109,7 +110,7 @@ def test_a_dmtcp_job_runs_in_runs_and_a_deleted_one_leaves_nothing(sandbox, host
     script = os.path.join(share_programs(sandbox), "bcount.sh")
     with checkpointing_queue(sandbox, env, "dmtcp", hosts=" ".join(hosts)) as queue:
         common = f"-q {queue} -ckpt {env} -l h_rt={H_RT} -j y"
-        long = submit(ge, sandbox, *f"{common} -o {out}/long".split(), script, "500")
+        long = submit(ge, sandbox, *f"{common} -o {out}/long".split(), script, str(LONG))
         deleted = submit(ge, sandbox, *f"{common} -o {out}/deleted".split(), script, "777")
         try:
             wait_until(lambda: len(runs_of(sandbox, deleted)) >= 2, 120, "a second run")
@@ -125,7 +126,7 @@ def test_a_dmtcp_job_runs_in_runs_and_a_deleted_one_leaves_nothing(sandbox, host
             wait_finished(ge, sandbox, [long], timeout=240)
             with open(f"{out}/long") as handle:
                 counts = [int(n) for n in re.findall(r"^count (\d+)$", handle.read(), re.M)]
-            assert counts[-1] == 500 and counts.count(1) == 1  # never again from the start
+            assert counts[-1] == LONG and counts.count(1) == 1  # never again from the start
             records = accounting(ge, long, records=3)
             assert records[-1]["exit_status"] == "5"
             assert {r["exit_status"] for r in records[:-1]} == {"99"}
