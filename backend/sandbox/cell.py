@@ -248,7 +248,12 @@ class Sandbox:
             ge = self.ge()
             ge.run(["qdel", "-f", "-u", "*"], check=False)
             self._wait(lambda: not ge.qstat("-u", "*").stdout.strip(), "jobs to leave", 60)
-        self.down(log)
+        # The execution daemons first (each tells the qmaster it goes); the qmaster takes
+        # 5 s to shut down cleanly, for a spool deleted a moment later: killed.
+        _stop(*self.execd_pids())
+        if self.qmaster_pid():
+            _stop(self.qmaster_pid(), seconds=0)
+        log(f"sandbox cell {self.cell}: stopped")
         for host in self.extra_hosts(hosts.MAX_HOSTS):
             hosts.remove(host)
         for path in (os.path.join(self.root, self.cell), self.spool):
@@ -443,18 +448,24 @@ def _daemon_pid(pid_file: str, cell: str) -> int | None:
     return pid if f"SGE_CELL={cell}".encode() in environ else None
 
 
-def _stop(pid: int, seconds: float = 20.0) -> None:
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
+def _stop(*pids: int, seconds: float = 20.0) -> None:
+    """SIGTERM to each, then wait for all of them; SIGKILL to any left after `seconds`,
+    and wait until they are gone."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM if seconds else signal.SIGKILL)
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if not _alive(pid):
+        if not any(_alive(pid) for pid in pids):
             return
-        time.sleep(0.2)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
+        time.sleep(0.1)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    for _ in range(50):
+        if not any(_alive(pid) for pid in pids):
+            return
+        time.sleep(0.1)
 
 
 def _alive(pid: int) -> bool:
