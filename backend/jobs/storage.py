@@ -4,7 +4,8 @@ Sizes are what `du -s` says, each hard-linked inode once (DMTCP generations are 
 of the images): one du run measures every new or changed task directory. A task
 directory's own mtime changes whenever the hooks write (a generation is created and
 renamed in it, a program replaces its state there), so a rescan lstat()s each task
-directory and measures only those whose mtime or inode changed.
+directory and measures only those whose mtime or inode changed; an unchanged ckpt_dir
+gives the last result again.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import copy
 import os
 import shutil
+import stat
 import subprocess
 import tempfile
 from dataclasses import asdict, dataclass, field
@@ -69,13 +71,6 @@ def owner_name(uid: int, cache: dict[int, str] = {}) -> str:  # noqa: B006 (a de
 
 
 @dataclass
-class Measured:
-    size: int = 0
-    generations: int = 0
-    partials: int = 0
-
-
-@dataclass
 class DuRun:
     """A `du -B1 --max-depth` started: it writes to a file (a pipe read from Python cost a
     fifth of du's own time) and runs on another core while Python stats."""
@@ -110,58 +105,57 @@ def start_du(args: list[str], depth: int) -> DuRun | None:
     return DuRun(proc, out)
 
 
-def du_tasks(
+def du_sizes(
     args: list[str], depth: int, tasks: set[str], started: DuRun | None = None
-) -> dict[str, Measured]:
-    """One `du -B1 --max-depth` run: each task dir's size, and from the subdirectories it
-    lists, its gen-N (complete, by the hooks' protocol) and gen-N.partial counts."""
+) -> dict[str, int]:
+    """One `du -B1 --max-depth` run: the size of each task dir it lists."""
     run = started or start_du(args, depth)
     if run is None:
         return {}
-    found: dict[str, Measured] = {}
+    found: dict[str, int] = {}
     for line in run.lines():
         size, _, path = line.partition("\t")
-        if path in tasks:
-            if size.isdigit():
-                found.setdefault(path, Measured()).size = int(size)
-            continue
-        parent, _, name = path.rpartition("/")
-        if parent in tasks and name.startswith(layout.GEN_PREFIX):
-            entry = found.setdefault(parent, Measured())
-            entry.generations += layout.gen_number(name) is not None
-            entry.partials += layout.partial_number(name) is not None
+        if path in tasks and size.isdigit():
+            found[path] = int(size)
     return found
+
+
+def generation_counts(path: str) -> tuple[int, int]:
+    """(complete gen-N, gen-N.partial) directories in a task dir, by the hooks' names."""
+    try:
+        names = os.listdir(path)
+    except OSError:
+        return 0, 0  # gone since the listing, or unreadable
+    gens = partials = 0
+    for name in names:
+        if name.startswith(layout.GEN_PREFIX):
+            gens += layout.gen_number(name) is not None
+            partials += layout.partial_number(name) is not None
+    return gens, partials
 
 
 def measure(
     ckpt_dir: str,
-    paths: list[str],
+    tasks: dict[str, TaskUsage],
     whole: bool,
     chunk: int = 1000,
     started: DuRun | None = None,
-) -> dict[str, Measured]:
-    """Sizes and generation counts of task dirs: du over the whole ckpt_dir when most are
-    new (a first scan; `started` early), else du over just these; a Python walk where du is
-    missing."""
-    tasks = set(paths)
+) -> None:
+    """Fill in the sizes and generation counts of task dirs (path -> its TaskUsage). The
+    counts are listed here while du measures the sizes on another core: one du over the
+    whole ckpt_dir when most are new (a first scan; `started` early), else du over just
+    these; a Python walk where du is missing."""
+    for path, task in tasks.items():
+        task.generations, task.partials = generation_counts(path)
+    paths = list(tasks)
     if whole:
-        found = du_tasks([ckpt_dir], 2, tasks, started)
+        sizes = du_sizes([ckpt_dir], 1, set(paths), started)
     else:
-        found = {}
+        sizes = {}
         for start in range(0, len(paths), chunk):
-            found.update(du_tasks(paths[start : start + chunk], 1, tasks))
-    for path in paths:
-        if path not in found or not found[path].size:
-            try:
-                names = os.listdir(path)
-            except OSError:
-                names = []  # gone since the listing, or unreadable
-            found[path] = Measured(
-                _walk_size(path),
-                sum(1 for n in names if layout.gen_number(n) is not None),
-                sum(1 for n in names if layout.partial_number(n) is not None),
-            )
-    return found
+            sizes.update(du_sizes(paths[start : start + chunk], 0, set(paths)))
+    for path, task in tasks.items():
+        task.size = sizes.get(path) or _walk_size(path)
 
 
 def _walk_size(path: str) -> int:
@@ -193,8 +187,12 @@ def _walk_size(path: str) -> int:
 
 
 class StorageScanner:
+    """Scans ckpt_dirs again and again: per ckpt_dir, each task directory's signature
+    (inode, mtime) and usage, and the last result (reused as it is when nothing changed)."""
+
     def __init__(self) -> None:
-        self.cache: dict[str, tuple[tuple[int, int], TaskUsage]] = {}
+        self.cache: dict[str, dict[str, tuple[tuple[int, int], TaskUsage]]] = {}
+        self.last: dict[str, tuple[set[int] | None, list[TaskUsage]]] = {}
 
     def scan(self, ckpt_dir: str, known_jobs: set[int] | None = None) -> DirUsage:
         """Usage of one ckpt_dir; with known_jobs, task dirs of other jobs are orphans."""
@@ -202,62 +200,73 @@ class StorageScanner:
             return DirUsage(ckpt_dir, exists=False)
         disk = psutil.disk_usage(ckpt_dir)
         usage = DirUsage(ckpt_dir, exists=True, fs_total=disk.total, fs_free=disk.free)
+        # A first scan: one du over it all, started now so that it runs while the
+        # directories are listed and stat'ed here.
+        started = start_du([ckpt_dir], 1) if ckpt_dir not in self.cache else None
+        cached = self.cache.setdefault(ckpt_dir, {})
+        parse = layout.parse_task_dir_name
+        seen: dict[str, None] = {}  # in the listing's order, as before
+        changed: list[tuple[str, tuple[int, int], int]] = []  # name, signature, owner
         with os.scandir(ckpt_dir) as listing:
-            # task directories only: any user may put any other name here
-            entries = [
-                e
-                for e in listing
-                if layout.parse_task_dir_name(e.name) and e.is_dir(follow_symlinks=False)
-            ]
-        new = sum(1 for e in entries if e.path not in self.cache)
-        # Mostly new (a first scan): one du over it all, started now so that it runs while
-        # the directories are stat'ed here.
-        whole = new > 100 and new > len(entries) // 2
-        started = start_du([ckpt_dir], 2) if whole else None
-        current: dict[str, tuple[tuple[int, int], int, str]] = {}
-        for entry in entries:
-            try:
-                st = entry.stat(follow_symlinks=False)
-            except FileNotFoundError:
-                continue  # removed since the listing (a job's clean hook)
-            current[entry.path] = ((st.st_ino, st.st_mtime_ns), st.st_uid, entry.name)
-        changed = [p for p, (sig, _uid, _name) in current.items() if self._stale(p, sig)]
-        measured = measure(ckpt_dir, changed, whole, started=started) if changed else {}
-        if started is not None and not changed:
+            for entry in listing:
+                name = entry.name
+                known = cached.get(name)
+                # task directories only: any user may put any other name here
+                if known is None and not (parse(name) and entry.is_dir(follow_symlinks=False)):
+                    continue
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except FileNotFoundError:
+                    continue  # removed since the listing (a job's clean hook)
+                if known is not None and not stat.S_ISDIR(st.st_mode):
+                    continue  # replaced by something else since the last scan
+                seen[name] = None
+                if known is None or known[0] != (st.st_ino, st.st_mtime_ns):
+                    changed.append((name, (st.st_ino, st.st_mtime_ns), st.st_uid))
+        # Mostly new: one du over it all rather than over each
+        whole = started is not None or (len(changed) > 100 and len(changed) > len(seen) // 2)
+        prefix = ckpt_dir.rstrip("/") + "/"
+        fresh = {prefix + name: self._task(name, uid) for name, _sig, uid in changed}
+        if fresh:
+            measure(ckpt_dir, fresh, whole, started=started)
+        elif started is not None:
             started.proc.kill()
             started.lines()
-        for path in changed:
-            signature, uid, name = current[path]
-            self.cache[path] = (signature, self._task(name, uid, measured[path]))
-        for path in [p for p in self.cache if p.startswith(ckpt_dir + os.sep) and p not in current]:
-            del self.cache[path]
-        for path in current:
-            task = self.cache[path][1]
-            orphan = known_jobs is not None and task.job_id not in known_jobs
-            if task.orphan != orphan:  # cached objects are shared with earlier results
-                task = copy.copy(task)
-                task.orphan = orphan
-                self.cache[path] = (self.cache[path][0], task)
-            usage.tasks.append(task)
-        usage.tasks.sort(key=lambda t: -t.size)
+        for name, signature, _uid in changed:
+            cached[name] = (signature, fresh[prefix + name])
+        gone = cached.keys() - seen.keys()
+        for name in gone:
+            del cached[name]
+        last = self.last.get(ckpt_dir)
+        if not changed and not gone and last is not None and last[0] == known_jobs:
+            usage.tasks = list(last[1])  # nothing changed: the same, already sorted
+        else:
+            for name in seen:
+                task = cached[name][1]
+                orphan = known_jobs is not None and task.job_id not in known_jobs
+                if task.orphan != orphan:  # cached objects are shared with earlier results
+                    task = copy.copy(task)
+                    task.orphan = orphan
+                    cached[name] = (cached[name][0], task)
+                usage.tasks.append(task)
+            usage.tasks.sort(key=lambda t: -t.size)
+            self.last[ckpt_dir] = (set(known_jobs) if known_jobs is not None else None, usage.tasks)
+            usage.tasks = list(usage.tasks)
         usage.used = sum(t.size for t in usage.tasks)
         return usage
 
-    def _stale(self, path: str, signature: tuple[int, int]) -> bool:
-        cached = self.cache.get(path)
-        return cached is None or cached[0] != signature
-
     @staticmethod
-    def _task(name: str, uid: int, measured: Measured) -> TaskUsage:
+    def _task(name: str, uid: int) -> TaskUsage:
+        """A task dir's usage before it is measured."""
         parsed = layout.parse_task_dir_name(name)
         return TaskUsage(
             name=name,
             job_id=parsed[0] if parsed else None,
             task=parsed[1] if parsed else None,
             owner=owner_name(uid),
-            size=measured.size,
-            generations=measured.generations,
-            partials=measured.partials,
+            size=0,
+            generations=0,
+            partials=0,
         )
 
 

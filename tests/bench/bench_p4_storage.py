@@ -62,8 +62,8 @@ def main() -> None:
         )
         print(f"P4 {count} job directories; scanner total {used} B, du {du_bytes} B (du adds dirs)")
         print(f"P4 du -s:          {du * 1000:.0f} ms")
-        print(f"P4 first scan:     {first * 1000:.0f} ms  ({first / du:.2f}x du, goal <= 1.3x)")
-        print(f"P4 unchanged scan: {rescan * 1000:.0f} ms  ({rescan / du:.2f}x du, goal <= 0.1x)")
+        print(f"P4 first scan:     {first * 1000:.0f} ms  ({first / du:.3f}x du, goal <= 1.3x)")
+        print(f"P4 unchanged scan: {rescan * 1000:.0f} ms  ({rescan / du:.3f}x du, goal <= 0.1x)")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

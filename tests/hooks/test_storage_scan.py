@@ -99,3 +99,19 @@ class _Listing(list):
 
     def __exit__(self, *exc):
         return False
+
+
+def test_a_rescan_sees_removed_directories_and_new_orphans_though_nothing_else_changed(
+    tmp_path,
+):
+    make_task(tmp_path, "7.1", 1)
+    gone = make_task(tmp_path, "8.1", 2)
+    scanner = StorageScanner()
+    first = scanner.scan(str(tmp_path), known_jobs={7, 8})
+    assert [t.name for t in first.tasks] == ["8.1", "7.1"] and first.orphans == []
+    assert scanner.scan(str(tmp_path), known_jobs={7, 8}).tasks == first.tasks
+    assert scanner.scan(str(tmp_path), known_jobs={7}).orphans == ["8.1"]  # 8 has ended
+    subprocess.run(["rm", "-rf", gone], check=True)
+    again = scanner.scan(str(tmp_path), known_jobs={7})
+    assert [t.name for t in again.tasks] == ["7.1"] and again.used == first.tasks[1].size
+    assert first.orphans == [] and first.tasks[0].orphan is False  # earlier results unchanged
