@@ -23,6 +23,7 @@ from tests.bench.common import hooks, spool, starter_env
 from tests.cell.jobs import has_dmtcp
 
 ROUNDS = 6
+RESTARTS = 6  # of each kind, alternating which goes first
 HOLDER = (
     "import sys, time\n"
     "data = bytes(range(256)) * (int(sys.argv[1]) << 12)  # non-zero, fast to make\n"
@@ -169,7 +170,7 @@ def restarts(hooks_dir: str, env: dict, task_dir: str, job_err, dmtcp_command: s
     bin_dir = os.path.dirname(dmtcp_command)
     record = os.path.join(task_dir, layout.DMTCP, engine_dmtcp.PORT_FILE)
     bare, ours = [], []
-    for round_ in range(ROUNDS // 2):
+    for round_ in range(RESTARTS):
         for kind in ("ours", "bare") if round_ % 2 else ("bare", "ours"):
             os.sync()
             if kind == "bare":
