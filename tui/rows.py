@@ -80,7 +80,7 @@ def job_cells(row: JobRow, error_width: int = 40) -> list[str]:
         row.state,
         row.queue or "-",
         row.env or "-",
-        row.when or "-",
+        (row.when or "-") if row.when_read else f"({row.when or '-'})",  # its env's, for now
         age(row.age_seconds),
         str(row.checkpoints),  # taken so far; the details list the kept ones
         human(row.size),

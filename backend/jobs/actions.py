@@ -7,7 +7,7 @@ import os
 from qckpt.backend.errors import FieldError, ValidationFailed
 from qckpt.backend.gridengine.runner import GridEngine
 from qckpt.backend.jobs import events
-from qckpt.backend.jobs.listing import JobRow
+from qckpt.backend.jobs.listing import JobRow, read_when
 from qckpt.hooks import layout, safe
 
 
@@ -17,12 +17,13 @@ def target(row: JobRow) -> str:
 
 
 def migrate(ge: GridEngine, row: JobRow) -> str:
-    if "x" not in row.when:
+    when = read_when(ge, row)
+    if "x" not in when:
         raise ValidationFailed(
             [
                 FieldError(
                     "when",
-                    f"{row.env or 'no environment'} has when {row.when or '-'}"
+                    f"{row.env or 'no environment'} has when {when or '-'}"
                     " without x: qmod -sj would only suspend the job, not migrate it",
                 )
             ]
@@ -31,7 +32,7 @@ def migrate(ge: GridEngine, row: JobRow) -> str:
 
 
 def suspend(ge: GridEngine, row: JobRow) -> str:
-    if "x" in row.when:
+    if "x" in read_when(ge, row):
         raise ValidationFailed(
             [FieldError("when", f"{row.env} has x: suspending the job migrates it (use migrate)")]
         )

@@ -5,8 +5,10 @@ number of times per listing, never once per job."""
 from __future__ import annotations
 
 import calendar
+import hashlib
 import os
 import pwd
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -17,9 +19,12 @@ from qckpt.backend.gridengine.runner import GridEngine
 from qckpt.hooks import errors, layout, safe, taskdir
 
 clock = time.time  # what "age" is measured against (screenshots fix it)
+# 50,000 jobs are 50,000 of each dataclass below: without an instance dict each is ~70 bytes
+# smaller (dataclass slots are Python 3.10's; on 3.9 the same classes, with a dict)
+SLOTS = {"slots": True} if sys.version_info >= (3, 10) else {}
 
 
-@dataclass
+@dataclass(**SLOTS)
 class QstatJob:
     """One line of `qstat -r` (a job, an array task, or a pending range of tasks)."""
 
@@ -30,12 +35,12 @@ class QstatJob:
     since: str
     queue: str = ""
     slots: str = "1"
-    tasks: str = ""
+    task: str = ""  # its ja-task-ID: a number, a pending range (1-10:1), or none
     env: str = ""
 
     @property
     def key(self) -> str:
-        return f"{self.job_id}.{self.tasks}" if self.tasks else self.job_id
+        return f"{self.job_id}.{self.task}" if self.task else self.job_id
 
 
 FULL_NAME = "       Full jobname:"
@@ -47,6 +52,8 @@ def parse_qstat_r(text: str) -> list[QstatJob]:
     right-aligned in the first 7 columns; its detail lines are indented 7 spaces, and only
     two of them matter here. Plain string tests: 10,000 jobs are 60,000 lines."""
     jobs: list[QstatJob] = []
+    seen: dict[str, str] = {}  # one string for each owner, state, queue, time: not 50,000
+    one = seen.setdefault
     for line in text.splitlines():
         if line.startswith("       "):
             if not jobs:
@@ -54,7 +61,8 @@ def parse_qstat_r(text: str) -> list[QstatJob]:
             if line.startswith(FULL_NAME):
                 jobs[-1].name = line[len(FULL_NAME) :].strip()
             elif line.startswith(CKPT_ENV):
-                jobs[-1].env = line[len(CKPT_ENV) :].strip()
+                env = line[len(CKPT_ENV) :].strip()
+                jobs[-1].env = one(env, env)
             continue
         parts = line.split()
         if len(parts) < 7 or not parts[0].isdigit():
@@ -64,7 +72,16 @@ def parse_qstat_r(text: str) -> list[QstatJob]:
         slots = rest.pop(0) if rest else "1"
         since = f"{parts[5]} {parts[6]}"
         jobs.append(
-            QstatJob(parts[0], parts[2], parts[3], parts[4], since, queue, slots, " ".join(rest))
+            QstatJob(
+                parts[0],
+                parts[2],
+                one(parts[3], parts[3]),
+                one(parts[4], parts[4]),
+                one(since, since),
+                one(queue, queue),
+                one(slots, slots),
+                " ".join(rest),
+            )
         )
     return jobs
 
@@ -101,28 +118,46 @@ def parse_job_xml(text: str) -> dict[str, tuple[str, int]]:
     return found
 
 
-class WhenCache:
+class ListingCache:
     """What a view keeps between refreshes. A job's when is copied at submit and never
-    changes: asked once per job. And the last listing: when qstat says exactly what it said
-    last time (the usual case between two refreshes), it is not parsed again."""
+    changes: asked once per job. The last listing's rows: when qstat says exactly what it
+    said last time (the usual case between two refreshes), it is not parsed again, and its
+    rows without a task directory are the same rows (nothing of theirs can have changed
+    while the environments and the task directories in their ckpt_dirs are what they were);
+    the others are joined with their manifests again."""
 
     def __init__(self) -> None:
         self.known: dict[str, tuple[str, int]] = {}
-        self.last_text: str | None = None
-        self.last_jobs: list[QstatJob] = []
+        self.last_digest: bytes | None = None  # of the text: 50,000 jobs are 12 MB of it
+        self.last_state: tuple | None = None
+        self.last_rows: list[JobRow] = []
 
-    def parsed(self, text: str) -> list[QstatJob]:
-        if text != self.last_text:
-            self.last_text, self.last_jobs = text, parse_qstat_r(text)
-        return self.last_jobs
+    def same(self, text: str) -> bool:
+        """Whether qstat said what it said last time (and remember what it said)."""
+        digest = hashlib.blake2b(text.encode(errors="surrogateescape"), digest_size=16).digest()
+        same, self.last_digest = digest == self.last_digest, digest
+        return same
 
-    def lookup(self, ge: GridEngine, job_ids: list[str]) -> dict[str, tuple[str, int]]:
-        missing = sorted({j for j in job_ids if j not in self.known}, key=int)
-        for start in range(0, len(missing), CHUNK):
-            chunk = missing[start : start + CHUNK]
-            result = ge.qstat("-j", ",".join(chunk), "-xml", check=False)
-            self.known.update(parse_job_xml(result.stdout))
-        return {j: self.known[j] for j in job_ids if j in self.known}
+    def lookup(self, ge: GridEngine, jobs: list, most: int | None = None) -> set[str]:
+        """Learn the own when of the jobs not known yet: all of them (`qstat -j` per CHUNK
+        jobs), or at most `most` in one `qstat -j`, running jobs first (they are the ones
+        that checkpoint), then the newest. The ids learned."""
+        missing = sorted(
+            {j.job_id for j in jobs if j.job_id not in self.known},
+            key=lambda job_id: int(job_id),
+            reverse=True,
+        )
+        if most is not None:
+            running = {j.job_id for j in jobs if "q" not in j.state and j.job_id in missing}
+            missing = sorted(missing, key=lambda job_id: job_id not in running)[:most]
+        size = CHUNK if most is None else max(1, most)
+        learned: set[str] = set()
+        for start in range(0, len(missing), size):
+            chunk = missing[start : start + size]
+            found = parse_job_xml(ge.qstat("-j", ",".join(chunk), "-xml", check=False).stdout)
+            self.known.update(found)
+            learned.update(found)
+        return learned
 
 
 class EnvCache:
@@ -141,7 +176,7 @@ class EnvCache:
         return self.envs
 
 
-@dataclass
+@dataclass(**SLOTS)
 class JobRow:
     job_id: str
     task: str
@@ -152,6 +187,7 @@ class JobRow:
     env: str
     when: str
     interval: int = 0  # qsub -c, seconds (0: the queue's min_cpu_interval)
+    when_read: bool = True  # false: the job's own when not read yet, `when` is its env's
     last_checkpoint: str | None = None
     age_seconds: int | None = None
     generations: int = 0  # kept in ckpt_dir (the environment's --keep)
@@ -312,30 +348,69 @@ def list_jobs(
     ge: GridEngine,
     all_jobs: bool = False,
     envs: list[CheckpointEnv] | None = None,
-    when_cache: WhenCache | None = None,
+    cache: ListingCache | None = None,
+    lookup: int | None = None,
 ) -> list[JobRow]:
     """Jobs using a checkpoint environment (all jobs with all_jobs), newest data joined.
 
-    Two qstat calls at most: the listing, and `qstat -j` for jobs not seen before."""
+    Grid Engine is asked the listing (one qstat) and the own when of jobs not seen before:
+    every one of them (`qstat -j` per CHUNK jobs), or with `lookup` at most that many in
+    one `qstat -j`, the others showing their environment's when until a later listing
+    reads theirs (when_read false)."""
     by_name = {e.name: e for e in (envs if envs is not None else EnvStore(ge).list())}
     now = clock()
-    rows = []
-    when_cache = when_cache or WhenCache()
-    listed = [j for j in when_cache.parsed(ge.qstat("-u", "*", "-r").stdout) if j.env or all_jobs]
-    own = when_cache.lookup(ge, [j.job_id for j in listed if j.env])
+    cache = cache or ListingCache()
+    text = ge.qstat("-u", "*", "-r").stdout
+    same = cache.same(text)
     dirs: dict[str, dict[str, list[str]]] = {}
-    for job in listed:
-        env = by_name.get(job.env)
-        row = JobRow(
-            job_id=job.job_id,
-            task=job.tasks,
-            name=job.name,
-            owner=job.owner,
-            state=job.state,
-            queue=job.queue,
-            env=job.env,
-            when=own.get(job.job_id, (env.when if env else "", 0))[0],
-            interval=own.get(job.job_id, ("", 0))[1],
-        )
-        rows.append(join_manifest(row, env.ckpt_dir if env and job.env else None, now, dirs))
-    return rows
+    for env in by_name.values():
+        task_dirs(env.ckpt_dir.rstrip("/"), dirs)
+    state = (all_jobs, sorted((e.name, e.ckpt_dir, e.when) for e in by_name.values()), dirs)
+    if same and state == cache.last_state:
+        rows = cache.last_rows
+        learned = cache.lookup(ge, [r for r in rows if r.env], lookup)
+        rows = [
+            row
+            if row.task_dir is None and row.job_id not in learned
+            else job_row(row, by_name.get(row.env), cache.known, now, dirs)
+            for row in rows
+        ]
+    else:
+        listed = [j for j in parse_qstat_r(text) if j.env or all_jobs]
+        cache.lookup(ge, [j for j in listed if j.env], lookup)
+        rows = [job_row(j, by_name.get(j.env), cache.known, now, dirs) for j in listed]
+    cache.last_state, cache.last_rows = state, rows
+    return list(rows)
+
+
+def job_row(
+    job: QstatJob | JobRow,
+    env: CheckpointEnv | None,
+    known: dict[str, tuple[str, int]],
+    now: float,
+    dirs: dict[str, dict[str, list[str]]],
+) -> JobRow:
+    """A row of what Grid Engine said of the job (its qstat line, or its last row) and its
+    manifest as it is now."""
+    own = known.get(job.job_id) if job.env else None
+    row = JobRow(
+        job_id=job.job_id,
+        task=job.task,
+        name=job.name,
+        owner=job.owner,
+        state=job.state,
+        queue=job.queue,
+        env=job.env,
+        when=own[0] if own else (env.when if env else ""),
+        interval=own[1] if own else 0,
+        when_read=own is not None or not job.env,
+    )
+    return join_manifest(row, env.ckpt_dir if env and job.env else None, now, dirs)
+
+
+def read_when(ge: GridEngine, row: JobRow) -> str:
+    """The job's own when, asked for now where its listing has not read it yet."""
+    if row.when_read:
+        return row.when
+    found = parse_job_xml(ge.qstat("-j", row.job_id, "-xml", check=False).stdout)
+    return found[row.job_id][0] if row.job_id in found else row.when

@@ -60,15 +60,14 @@ def test_when_bits():
     assert when_from_attr(8) == "n"
 
 
-def test_the_same_listing_is_parsed_once_and_a_new_one_again():
-    from qckpt.backend.jobs.listing import WhenCache
+def test_the_same_listing_is_known_as_the_same_and_a_new_one_is_not():
+    from qckpt.backend.jobs.listing import ListingCache
 
     text = (DATA / "qstat_r.txt").read_text()
-    cache = WhenCache()
-    first = cache.parsed(text)
-    assert cache.parsed(str(text)) is first  # equal text: the same parse
-    changed = cache.parsed(text.replace("demo-held", "other-held"))
-    assert changed is not first and "other-held" in [j.name for j in changed]
+    cache = ListingCache()
+    assert cache.same(text) is False  # nothing said before
+    assert cache.same(str(text)) is True
+    assert cache.same(text.replace("demo-held", "other-held")) is False
 
 
 def test_a_dmtcp_run_that_did_not_come_back_is_the_rows_error():

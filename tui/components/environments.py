@@ -11,7 +11,7 @@ from qckpt.backend.gridengine.envs import EnvStore
 
 from ..rows import ENV_COLUMNS, env_cells
 from .dialogs import ConfirmScreen, ValueScreen
-from .tables import current_key, details_grid, sync_rows
+from .tables import current_key, details_grid
 from .view import View
 
 
@@ -47,7 +47,7 @@ class EnvironmentsView(View):
 
     def show(self, envs: list[CheckpointEnv]) -> None:
         self.envs = {e.name: e for e in envs}
-        sync_rows(self.table, {e.name: env_cells(e) for e in envs}, self.text_filter)
+        self.table.sync({e.name: env_cells(e) for e in envs}, self.text_filter)
         self.loaded()
         self.show_details()
 

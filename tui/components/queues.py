@@ -19,7 +19,7 @@ from qckpt.backend.gridengine.queues import Queue, QueueStore, Target, check_set
 
 from ..rows import QUEUE_ATTRS, QUEUE_COLUMNS, queue_rows
 from .dialogs import ConfirmScreen, ValueScreen
-from .tables import current_key, details_grid, sync_rows
+from .tables import current_key, details_grid
 from .view import View
 
 
@@ -66,7 +66,7 @@ class QueuesView(View):
         rows: dict[str, list[str]] = {}
         for queue in queues:
             rows.update(queue_rows(queue, states))
-        sync_rows(self.table, rows, self.text_filter)
+        self.table.sync(rows, self.text_filter)
         self.loaded()
         self.show_details()
 

@@ -22,7 +22,7 @@ from qckpt.backend.jobs.storage import (
 
 from ..output import human, parse_size
 from .dialogs import ConfirmScreen
-from .tables import current_key, details_grid, sync_rows
+from .tables import Table, current_key, details_grid
 from .view import View
 
 DIR_COLUMNS = ("CKPT_DIR", "ENVS", "USED", "JOB DIRS", "ORPHANS", "FREE", "FS SIZE")
@@ -46,10 +46,10 @@ class StorageView(View):
 
     def compose_body(self) -> ComposeResult:
         """Two tables: the ckpt_dirs, then the selected one's job directories (filtered)."""
-        dirs = DataTable(id="dir-table", cursor_type="row", classes="dirs")
+        dirs = Table(id="dir-table", cursor_type="row", classes="dirs")
         dirs.add_columns(*DIR_COLUMNS)
         yield dirs
-        tasks = DataTable(id="task-table", cursor_type="row", zebra_stripes=True)
+        tasks = Table(id="task-table", cursor_type="row", zebra_stripes=True)
         tasks.add_columns(*TASK_COLUMNS)
         yield tasks
         with Horizontal(classes="storage-bottom"):
@@ -92,7 +92,7 @@ class StorageView(View):
                 free,
                 size,
             ]
-        sync_rows(self.query_one("#dir-table", DataTable), rows)
+        self.query_one("#dir-table", Table).sync(rows)
         self.show_dir()
         self.loaded()
 
@@ -102,7 +102,7 @@ class StorageView(View):
 
     def show_dir(self) -> None:
         usage = self.selected_dir()
-        tasks = self.query_one("#task-table", DataTable)
+        tasks = self.query_one("#task-table", Table)
         rows = {}
         if usage is not None:
             for t in usage.tasks:
@@ -114,8 +114,8 @@ class StorageView(View):
                     str(t.partials),
                     "orphan" if t.orphan else "",
                 ]
-        sync_rows(tasks, rows, self.text_filter)
-        self.apply_sort()
+        if tasks.sync(rows, self.text_filter):
+            self.apply_sort()
         owners = usage.per_owner if usage else {}
         pairs = [(owner, human(size)) for owner, size in owners.items()]
         self.query_one("#owners", Static).update(

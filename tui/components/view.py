@@ -17,6 +17,8 @@ from textual.worker import Worker, WorkerState
 from qckpt.backend.errors import ChangedOnCell
 from qckpt.backend.gridengine.runner import GridEngine
 
+from .tables import Table
+
 
 class View(Vertical):
     KEY = ""  # the widgets' ids: KEY-filter, KEY-table, KEY-details
@@ -45,7 +47,7 @@ class View(Vertical):
         yield from self.compose_body()
 
     def compose_body(self) -> ComposeResult:
-        table = DataTable(id=f"{self.KEY}-table", cursor_type="row", zebra_stripes=True)
+        table = Table(id=f"{self.KEY}-table", cursor_type="row", zebra_stripes=True)
         table.add_columns(*self.COLUMNS)
         yield table
         yield Static("", id=f"{self.KEY}-details", classes="details")
@@ -55,8 +57,8 @@ class View(Vertical):
         return self.query_one(f"#{self.KEY}-filter", Input).value
 
     @property
-    def table(self) -> DataTable:
-        return self.query_one(f"#{self.KEY}-table", DataTable)
+    def table(self) -> Table:
+        return self.query_one(f"#{self.KEY}-table", Table)
 
     @property
     def details(self) -> Static:
