@@ -142,13 +142,9 @@ class ListingCache:
         """Learn the own when of the jobs not known yet: all of them (`qstat -j` per CHUNK
         jobs), or at most `most` in one `qstat -j`, running jobs first (they are the ones
         that checkpoint), then the newest. The ids learned."""
-        missing = sorted(
-            {j.job_id for j in jobs if j.job_id not in self.known},
-            key=lambda job_id: int(job_id),
-            reverse=True,
-        )
+        missing = sorted({j.job_id for j in jobs if j.job_id not in self.known}, key=int)[::-1]
         if most is not None:
-            running = {j.job_id for j in jobs if "q" not in j.state and j.job_id in missing}
+            running = {j.job_id for j in jobs if "q" not in j.state}
             missing = sorted(missing, key=lambda job_id: job_id not in running)[:most]
         size = CHUNK if most is None else max(1, most)
         learned: set[str] = set()
