@@ -8,7 +8,8 @@ packages=(gridengine-master gridengine-exec gridengine-client python3 tmux librs
           iproute2 util-linux  # ip netns and unshare: the sandbox's second host
           gcc libc6-dev  # the C test job
           mpich libmpich-dev  # an MPI job under a parallel environment
-          pypy3 pypy3-dev pypy3-venv)  # a Python 3.9 (PyPy 7.3) for tests/install
+          pypy3 pypy3-dev pypy3-venv  # a Python 3.9 (PyPy 7.3) for tests/install
+          gridengine-drmaa1.0 libjemalloc2)  # tests/bench submits 50,000 held jobs through DRMAA
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
