@@ -8,18 +8,9 @@ import warnings
 
 import pytest
 
-from qckpt.backend.errors import QckptError
 from qckpt.hooks import layout
 from tests.cell.jobs import events_of, wait_until
-
-
-def job_ids(ge) -> set[str]:
-    """Every job in the cell; none while the qmaster is down (test_qmaster_down)."""
-    try:
-        out = ge.qstat("-u", "*", check=False).stdout
-    except QckptError:
-        return set()
-    return {line.split()[0] for line in out.splitlines()[2:] if line.strip()}
+from tests.conftest import job_ids
 
 
 @pytest.fixture(autouse=True)
