@@ -285,10 +285,24 @@ def wait_complete(images: str, before: dict[str, int], deadline: float) -> str:
     raise EngineError("DMTCP did not finish the checkpoint before the timeout")
 
 
+def add_images(files: list[str], script: str, partial: str) -> None:
+    """A checkpoint's images, their saved files and its restart script into the
+    generation being written."""
+    for path in files:
+        link_or_copy(path, os.path.join(partial, os.path.basename(path)))
+        extra = path[: -len(".dmtcp")] + "_files"
+        if os.path.isdir(extra):
+            # copied, never linked: DMTCP 5.0 rewrites the files there (fd-info.txt) in
+            # place at the next checkpoint, which would change this generation's copy
+            # too, and the restart check would then refuse it as changed since it was taken
+            shutil.copytree(extra, os.path.join(partial, os.path.basename(extra)), symlinks=True)
+    shutil.copyfile(script, os.path.join(partial, "restart_script.sh"))
+
+
 def link_or_copy(source: str, target: str) -> None:
-    if os.path.isdir(source):
-        shutil.copytree(source, target, copy_function=link_or_copy)
-        return
+    """An image into a generation: a hard link where it can be (DMTCP writes each image as
+    .dmtcp.temp and renames it over the last, so the next checkpoint never touches this
+    one's inode), else a copy."""
     try:
         os.link(source, target)
     except OSError:
@@ -338,11 +352,6 @@ def take(verb: str, job: Job, opts: Options, partial: str, events: Events | None
         took = asked - (deadline - opts.timeout)
         waited = time.monotonic() - asked
         events.detail(f"dmtcp_command -bc took {took:.3f} s; complete {waited:.3f} s later")
-    for path in files:
-        link_or_copy(path, os.path.join(partial, os.path.basename(path)))
-        extra = path[: -len(".dmtcp")] + "_files"
-        if os.path.isdir(extra):
-            link_or_copy(extra, os.path.join(partial, os.path.basename(extra)))
-    shutil.copyfile(script, os.path.join(partial, "restart_script.sh"))
+    add_images(files, script, partial)
     version = (manifest.get("coordinator") or {}).get("dmtcp")
     return {"files": [os.path.basename(p) for p in files], "dmtcp": version}

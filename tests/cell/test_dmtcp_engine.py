@@ -17,7 +17,7 @@ import pytest
 from qckpt.backend.gridengine.envs import EnvStore
 from qckpt.backend.jobs import checkpoint_now
 from qckpt.backend.jobs.listing import list_jobs
-from qckpt.hooks import layout
+from qckpt.hooks import generations, layout
 from tests.cell.jobs import (
     accounting,
     checkpointing_queue,
@@ -78,6 +78,10 @@ def test_dmtcp_checkpoint_migrate_restart_and_clean(sandbox, dmtcp_queue):
     assert images and all(
         stat.S_IMODE(os.stat(os.path.join(generation, n)).st_mode) == 0o600 for n in images
     )
+    # the checkpoints after a generation leave it as it was taken: one to fall back on
+    wait_until(lambda: len(layout.complete_generations(task_dir)) >= 2, 60, "a 2nd generation")
+    older = os.path.join(task_dir, layout.gen_name(layout.complete_generations(task_dir)[0]))
+    assert generations.fault(older) is None
 
     ge.run(["qmod", "-sj", job], user=sandbox.user)
     wait_until(lambda: "restart" in events_of(ckpt, job), 150, "the restart")

@@ -70,3 +70,31 @@ def test_checks_recorded_before_the_file_identity_was_are_read_in_full(generatio
     layout.write_json_atomic(meta_path, meta)
     assert generations.fault(generation) is None
     assert reads == ["ckpt_a.dmtcp"]
+
+
+def test_the_next_checkpoint_leaves_a_generation_as_it_was_taken(tmp_path):
+    """DMTCP writes each image as .dmtcp.temp renamed over the last, but rewrites the
+    files it saves beside it (_files/fd-info.txt) in place: a generation holds its own
+    copy of those, so the checkpoint after it never changes it."""
+    from qckpt.hooks import engine_dmtcp
+
+    task_dir = str(tmp_path / "60.1")
+    images = tmp_path / "images"
+    (images / "ckpt_bash_1_files").mkdir(parents=True)
+    fd_info = images / "ckpt_bash_1_files" / "fd-info.txt"
+    fd_info.write_text("gconv-modules.cache_99004:/usr/lib/gconv/gconv-modules.cache\n")
+    image = images / "ckpt_bash_1.dmtcp"
+    image.write_bytes(os.urandom(1 << 16))
+    script = images / "dmtcp_restart_script.sh"
+    script.write_text(f'given_ckpt_files="{image}"\n')
+    os.mkdir(task_dir)
+    number, partial = generations.begin(task_dir)
+    engine_dmtcp.add_images([str(image)], str(script), partial)
+    taken = generations.commit(task_dir, number, partial, {})
+
+    with open(fd_info, "r+") as handle:  # the next checkpoint, as DMTCP 5.0 writes it
+        handle.write("gconv-modules.cache_99005")
+    image.with_suffix(".dmtcp.temp").write_bytes(os.urandom(1 << 16))
+    os.rename(image.with_suffix(".dmtcp.temp"), image)
+
+    assert generations.fault(taken) is None
