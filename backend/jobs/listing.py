@@ -8,8 +8,10 @@ import calendar
 import hashlib
 import os
 import pwd
+import re
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
 from qckpt.backend.gridengine.checkpoint import CheckpointEnv
@@ -47,43 +49,47 @@ FULL_NAME = "       Full jobname:"
 CKPT_ENV = "       Checkpoint Env.:"
 
 
+# a line of a job, or a newline before a header line, begins a block; its detail lines
+# (7 spaces in) belong to it
+BLOCK = re.compile(r"\n(?! {7})")
+
+
 def parse_qstat_r(text: str) -> list[QstatJob]:
-    """Parse `qstat -u '*' -r` text (pure; tested on captured output). A job line has its id
-    right-aligned in the first 7 columns; its detail lines are indented 7 spaces, and only
-    two of them matter here. Plain string tests: 10,000 jobs are 60,000 lines."""
-    jobs: list[QstatJob] = []
+    """Parse `qstat -u '*' -r` text (pure; tested on captured output)."""
     seen: dict[str, str] = {}  # one string for each owner, state, queue, time: not 50,000
+    return [job for block in BLOCK.split(text) if (job := parse_block(block, seen))]
+
+
+def parse_block(block: str, seen: dict[str, str]) -> QstatJob | None:
+    """One job's lines of `qstat -r`: its job line, with its id right-aligned in the first
+    7 columns, and its detail lines, indented 7 spaces, two of which matter here. Plain
+    string tests: 50,000 jobs are 300,000 lines. None for the header and its rule."""
     one = seen.setdefault
-    for line in text.splitlines():
-        if line.startswith("       "):
-            if not jobs:
-                continue
-            if line.startswith(FULL_NAME):
-                jobs[-1].name = line[len(FULL_NAME) :].strip()
-            elif line.startswith(CKPT_ENV):
-                env = line[len(CKPT_ENV) :].strip()
-                jobs[-1].env = one(env, env)
-            continue
-        parts = line.split()
-        if len(parts) < 7 or not parts[0].isdigit():
-            continue  # the header, its rule, or nothing
-        rest = parts[7:]
-        queue = rest.pop(0) if rest and "@" in rest[0] else ""
-        slots = rest.pop(0) if rest else "1"
-        since = f"{parts[5]} {parts[6]}"
-        jobs.append(
-            QstatJob(
-                parts[0],
-                parts[2],
-                one(parts[3], parts[3]),
-                one(parts[4], parts[4]),
-                one(since, since),
-                one(queue, queue),
-                one(slots, slots),
-                " ".join(rest),
-            )
-        )
-    return jobs
+    lines = block.split("\n")
+    parts = lines[0].split()
+    if len(parts) < 7 or not parts[0].isdigit() or lines[0].startswith("       "):
+        return None
+    rest = parts[7:]
+    queue = rest.pop(0) if rest and "@" in rest[0] else ""
+    slots = rest.pop(0) if rest else "1"
+    since = f"{parts[5]} {parts[6]}"
+    job = QstatJob(
+        parts[0],
+        parts[2],
+        one(parts[3], parts[3]),
+        one(parts[4], parts[4]),
+        one(since, since),
+        one(queue, queue),
+        one(slots, slots),
+        " ".join(rest),
+    )
+    for line in lines[1:]:
+        if line.startswith(FULL_NAME):
+            job.name = line[len(FULL_NAME) :].strip()
+        elif line.startswith(CKPT_ENV):
+            env = line[len(CKPT_ENV) :].strip()
+            job.env = one(env, env)
+    return job
 
 
 # `qstat -j -xml`'s JB_checkpoint_attr is a bitmask of the job's `when` (-c): m=1 s=2 x=4
@@ -120,17 +126,24 @@ def parse_job_xml(text: str) -> dict[str, tuple[str, int]]:
 
 class ListingCache:
     """What a view keeps between refreshes. A job's when is copied at submit and never
-    changes: asked once per job. The last listing's rows: when qstat says exactly what it
-    said last time (the usual case between two refreshes), it is not parsed again, and its
-    rows without a task directory are the same rows (nothing of theirs can have changed
-    while the environments and the task directories in their ckpt_dirs are what they were);
-    the others are joined with their manifests again."""
+    changes: asked once per job. The last listing's rows by the text of their job in it:
+    a job whose lines say what they said last time (most of them, between two refreshes)
+    is not parsed again, and its row, where it has no task directory then or now, is the
+    same row; the others are joined with their manifests again. When the whole text is
+    what it was, it is not even split."""
 
     def __init__(self) -> None:
         self.known: dict[str, tuple[str, int]] = {}
         self.last_digest: bytes | None = None  # of the text: 50,000 jobs are 12 MB of it
         self.last_state: tuple | None = None
-        self.last_rows: list[JobRow] = []
+        # hash of a job's lines -> its row (None: a job not listed), in the listing's order:
+        # str hashes are keyed at random per process, so no job name can be made to collide
+        self.blocks: dict[int, JobRow | None] = {}
+        self.pending: list[str] = []  # ids the last listing had no when for, in lookup order
+        self.last_dirs: dict[str, dict[str, list[str]]] = {}
+        # the blocks whose rows change while the listing does not: those with the hooks'
+        # files (their manifests) and those whose when is not known yet
+        self.live: list[int] = []
 
     def same(self, text: str) -> bool:
         """Whether qstat said what it said last time (and remember what it said)."""
@@ -138,22 +151,36 @@ class ListingCache:
         same, self.last_digest = digest == self.last_digest, digest
         return same
 
-    def lookup(self, ge: GridEngine, jobs: list, most: int | None = None) -> set[str]:
-        """Learn the own when of the jobs not known yet: all of them (`qstat -j` per CHUNK
-        jobs), or at most `most` in one `qstat -j`, running jobs first (they are the ones
-        that checkpoint), then the newest. The ids learned."""
-        missing = sorted({j.job_id for j in jobs if j.job_id not in self.known}, key=int)[::-1]
-        if most is not None:
-            running = {j.job_id for j in jobs if "q" not in j.state}
-            missing = sorted(missing, key=lambda job_id: job_id not in running)[:most]
-        size = CHUNK if most is None else max(1, most)
+    def listing(self, ge: GridEngine, most: int | None) -> tuple[str, set[str]]:
+        """`qstat -u '*' -r`'s text and the ids whose when was learned with it: at most
+        `most` of those the last listing had none for, asked in a `qstat -j` of their own
+        while qstat lists (Grid Engine answers both at once), so learning adds no time to
+        a refresh that the listing does not take anyway."""
+        if most is None or not self.pending:
+            return ge.qstat("-u", "*", "-r").stdout, set()
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            asked = pool.submit(self.learn, ge, self.pending[:most])
+            text = ge.qstat("-u", "*", "-r").stdout
+            return text, asked.result()
+
+    def learn(self, ge: GridEngine, ids: list[str]) -> set[str]:
+        """The own when of these jobs, CHUNK jobs per `qstat -j`; the ids learned."""
         learned: set[str] = set()
-        for start in range(0, len(missing), size):
-            chunk = missing[start : start + size]
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
             found = parse_job_xml(ge.qstat("-j", ",".join(chunk), "-xml", check=False).stdout)
             self.known.update(found)
             learned.update(found)
         return learned
+
+    def unknown(self, rows: list[JobRow]) -> list[str]:
+        """Ids of checkpointing jobs whose when is not known, running first (they are the
+        ones that checkpoint), then the newest."""
+        missing = {r.job_id for r in rows if r.env and r.job_id not in self.known}
+        if not missing:
+            return []
+        running = {r.job_id for r in rows if "q" not in r.state}
+        return sorted(missing, key=lambda job_id: (job_id not in running, -int(job_id)))
 
 
 class EnvCache:
@@ -350,33 +377,73 @@ def list_jobs(
     """Jobs using a checkpoint environment (all jobs with all_jobs), newest data joined.
 
     Grid Engine is asked the listing (one qstat) and the own when of jobs not seen before:
-    every one of them (`qstat -j` per CHUNK jobs), or with `lookup` at most that many in
-    one `qstat -j`, the others showing their environment's when until a later listing
-    reads theirs (when_read false)."""
+    every one of them, after the listing (`qstat -j` per CHUNK jobs), or with `lookup` at
+    most that many of those the last listing had, alongside it (one `qstat -j`), the others
+    showing their environment's when until a later listing reads theirs (when_read
+    false). A first listing with `lookup` learns its first ones after it."""
     by_name = {e.name: e for e in (envs if envs is not None else EnvStore(ge).list())}
     now = clock()
     cache = cache or ListingCache()
-    text = ge.qstat("-u", "*", "-r").stdout
-    same = cache.same(text)
+    first = cache.last_state is None
+    text, learned = cache.listing(ge, lookup)
+    state = (all_jobs, sorted((e.name, e.ckpt_dir, e.when) for e in by_name.values()))
+    if state != cache.last_state:
+        cache.blocks = {}  # rows made for other environments
+    same_state = state == cache.last_state
+    fresh: list[int] = []  # blocks not in the last listing
+    if not cache.same(text) or not same_state:
+        cache.blocks = listed_blocks(text, cache.blocks, all_jobs)
+        fresh = [n for n, row in cache.blocks.items() if type(row) is QstatJob]
+    if lookup is None or first:
+        rows = [r for r in cache.blocks.values() if r is not None]
+        learned |= cache.learn(ge, cache.unknown(rows)[:lookup])
+    # the task directories as they are after learning (at 50,000 jobs that can take a
+    # minute): a job that ended meanwhile has none, not a row joined with a directory gone
     dirs: dict[str, dict[str, list[str]]] = {}
     for env in by_name.values():
         task_dirs(env.ckpt_dir.rstrip("/"), dirs)
-    state = (all_jobs, sorted((e.name, e.ckpt_dir, e.when) for e in by_name.values()), dirs)
-    if same and state == cache.last_state:
-        rows = cache.last_rows
-        learned = cache.lookup(ge, [r for r in rows if r.env], lookup)
-        rows = [
-            row
-            if row.task_dir is None and row.job_id not in learned
-            else job_row(row, by_name.get(row.env), cache.known, now, dirs)
-            for row in rows
-        ]
-    else:
-        listed = [j for j in parse_qstat_r(text) if j.env or all_jobs]
-        cache.lookup(ge, [j for j in listed if j.env], lookup)
-        rows = [job_row(j, by_name.get(j.env), cache.known, now, dirs) for j in listed]
-    cache.last_state, cache.last_rows = state, rows
-    return list(rows)
+    blocks = cache.blocks
+    # the same task directories: only the new rows and the live ones can have changed
+    numbers = [*cache.live, *fresh] if same_state and dirs == cache.last_dirs else list(blocks)
+    for number in numbers:
+        row = blocks.get(number)  # a live row of the last listing may be gone
+        if row is not None and not kept(row, by_name, dirs, learned):
+            blocks[number] = job_row(row, by_name.get(row.env), cache.known, now, dirs)
+    rows = [r for r in blocks.values() if r is not None]
+    cache.live = [n for n, r in blocks.items() if r is not None and (r.task_dir or not r.when_read)]
+    cache.last_state, cache.last_dirs = state, dirs
+    cache.pending = cache.unknown([blocks[n] for n in cache.live]) if lookup else []
+    return rows
+
+
+def listed_blocks(text: str, before: dict, all_jobs: bool) -> dict:
+    """Hash of each job's lines -> its row from the last listing where its lines are the
+    same, else what qstat says of it (a QstatJob, made a row next), or None: a job not
+    listed (no checkpoint environment, all_jobs false)."""
+    blocks: dict = {}
+    seen: dict[str, str] = {}
+    for block in BLOCK.split(text):
+        number = hash(block)
+        if number in blocks:
+            continue  # the same lines twice: one row
+        if number in before:
+            blocks[number] = before[number]
+            continue
+        job = parse_block(block, seen)
+        if job is not None:
+            blocks[number] = job if job.env or all_jobs else None
+    return blocks
+
+
+def kept(row: QstatJob | JobRow, by_name: dict, dirs: dict, learned: set[str]) -> bool:
+    """Whether a row of the last listing, its job's lines unchanged, is still right as it
+    is: none of the hooks' files for it (no task directory then or now) and no when
+    learned since. A QstatJob is a job not seen before: it is never kept."""
+    if not isinstance(row, JobRow) or row.task_dir is not None or row.job_id in learned:
+        return False
+    env = by_name.get(row.env)
+    name = task_dir_name(row.job_id, row.task)
+    return env is None or name is None or name not in dirs.get(env.ckpt_dir.rstrip("/"), {})
 
 
 def job_row(

@@ -107,3 +107,21 @@ def test_a_row_counts_the_checkpoints_taken_and_the_generations_kept(tmp_path):
         layout.write_json_atomic(str(task_dir / layout.MANIFEST), {"generations": forged})
         row = JobRow("8", "", "count", getpass.getuser(), "r", "all.q@vm", "signal", "xsmr")
         assert join_manifest(row, str(tmp_path), now=0.0).checkpoints == 0, written
+
+
+def test_a_job_whose_lines_are_unchanged_keeps_its_row_and_a_changed_one_is_read_again():
+    from qckpt.backend.jobs.listing import job_row, kept, listed_blocks
+
+    text = (DATA / "qstat_r.txt").read_text()
+    first = listed_blocks(text, {}, all_jobs=False)
+    listed = [b for b in first.values() if b is not None]
+    assert [j.key for j in listed] == ["85.1", "85.2", "85.3", "87", "3"]  # 86 has no env
+    rows = {n: job_row(j, None, {}, 0.0, {}) if j else None for n, j in first.items()}
+    again = listed_blocks(text.replace("demo-held", "demo-hold"), rows, all_jobs=False)
+    made = [b for b in again.values() if b is not None]
+    assert [r.key for r in made] == ["85.1", "85.2", "85.3", "87", "3"]
+    assert all(a is b for a, b in zip(made[:4], rows.values()))  # the same row objects
+    assert made[4].name == "demo-hold" and not kept(made[4], {}, {}, set())
+    assert kept(made[0], {}, {}, set()) and not kept(made[0], {}, {}, {"85"})  # when learned
+    env = type("Env", (), {"ckpt_dir": "/ckpt/"})()
+    assert not kept(made[3], {"demo": env}, {"/ckpt": {"87.1": ["87.1"]}}, set())  # a task dir
