@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
 import sys
 import time
+import zipfile
 
 import pytest
 
-from qckpt.backend.setup.hooks_install import install, installed_digest
+from qckpt.backend.setup.hooks_install import build_zipapp, install, installed_digest
 from qckpt.hooks import engine_dmtcp, jobinfo, layout, start_checkpointing
 from qckpt.hooks.errors import EngineError
 
@@ -26,6 +28,29 @@ def test_reinstalling_replaces_both_files_atomically(tmp_path):
     assert out.returncode == 0 and out.stdout.strip()
     with open(tmp_path / "qckpt-hook", "rb") as handle:
         assert handle.readline() == b"#!/usr/bin/python3 -IS\n"
+
+
+IMPORTED_FROM = "import sys; sys.path.insert(0, sys.argv[1]); import {0}; print({0}.__file__)"
+
+
+def test_a_hook_imports_bytecode_made_for_its_python_and_another_python_the_sources(tmp_path):
+    """A hook compiles nothing when it starts (~30 ms on every checkpoint and job start):
+    the zipapp carries each module's bytecode, made by the interpreter it names; another
+    interpreter (PyPy 3.9 here, or a host's other Python) reads the sources instead."""
+    hook = install(str(tmp_path))["qckpt-hook"]
+    module = "qckpt.hooks.start_checkpointing"
+    run = ["/usr/bin/python3", "-IS", "-c", IMPORTED_FROM.format(module)]
+    out = subprocess.run([*run, hook], capture_output=True, text=True, check=True).stdout
+    assert out.strip().endswith("start_checkpointing.pyc")
+    other = shutil.which("pypy3")
+    if other:
+        run[0] = other
+        out = subprocess.run([*run, hook], capture_output=True, text=True, check=True).stdout
+        assert out.strip().endswith("start_checkpointing.py")
+    # for an interpreter the head node lacks: the sources alone, each read on its host
+    data = build_zipapp("/nonexistent/python3")
+    names = zipfile.ZipFile(io.BytesIO(data[data.index(b"PK") :])).namelist()
+    assert "qckpt/hooks/take.py" in names and not [n for n in names if n.endswith(".pyc")]
 
 
 def test_overlapping_checkpoints_are_serialized(hooks_dir, task, counter, checkpoint_args):
