@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 
-from . import jobinfo, layout, safe, taskdir, tmpdir
+from . import history, jobinfo, layout, safe, taskdir, tmpdir
 from .events import Events
 
 # The shepherd runs clean_command whenever a checkpointing job ends other than by
@@ -60,6 +60,9 @@ def run(cmd: jobinfo.HookCommand, environ: dict[str, str]) -> int:
         events.event("clean-kept", reason=reason)
         return 0
     removed = []
+    used = taskdir.find(job.ckpt_dir, job.label)  # the directory the job ran in
+    if used is not None:
+        history.add(job, used, events)
     for path in taskdir.candidates(job.ckpt_dir, job.label):
         # only the owner's own directories: a name someone else took is theirs to remove
         if safe.trusted_dir(path, os.geteuid()) is None:

@@ -186,9 +186,10 @@ def _stopped(pid: int) -> bool:
         return True  # gone
 
 
-def wait_settled(state_dir: str, before: dict, deadline: float, pid: int) -> dict:
+def wait_settled(state_dir: str, before: dict, deadline: float, pid: int) -> tuple[dict, float]:
     """Wait until the program's files differ from `before` and stay unchanged for SETTLE
-    (EngineError when the job ends first or the deadline passes)."""
+    (EngineError when the job ends first or the deadline passes): the files, and when
+    they were last seen changing (time.monotonic)."""
     last, since = None, 0.0
     while time.monotonic() < deadline:
         now = program_files(state_dir)
@@ -196,7 +197,7 @@ def wait_settled(state_dir: str, before: dict, deadline: float, pid: int) -> dic
             if now != last:
                 last, since = now, time.monotonic()
             elif time.monotonic() - since >= SETTLE:
-                return now
+                return now, since
         elif not alive(pid):
             raise EngineError(f"job process {pid} ended before it wrote new state in QCKPT_DIR")
         time.sleep(POLL)
@@ -243,12 +244,15 @@ def checkpoint(
     state_dir: str, pid: int, signame: str, timeout: float, partial: str, tasks: Tasks = None
 ) -> dict:
     before = program_files(state_dir)
+    sent = time.monotonic()
     deliver(pid, signal_number(signame))
     answers = tasks() if tasks else []
     refused(answers)
-    files = wait_settled(state_dir, before, time.monotonic() + timeout, pid)
+    files, written = wait_settled(state_dir, before, time.monotonic() + timeout, pid)
     copy_into(state_dir, files, partial)
-    return {"files": sorted(files), **signalled(answers)}
+    # the checkpoint's cost to the job: the program saving its state, from the signal
+    stopped = round(max(0.0, written - sent), 3)
+    return {"files": sorted(files), "stopped": stopped, **signalled(answers)}
 
 
 def refused(answers: list[dict]) -> None:
@@ -272,6 +276,7 @@ def migrate(
     """Ask the program to save and exit; copy what it saved. Always ends the job (a parallel
     job's master waits for its ranks: their state is written when it exits)."""
     before = program_files(state_dir)
+    sent = time.monotonic()
     try:
         deliver(pid, signal_number(signame))
         answers = tasks() if tasks else []
@@ -284,11 +289,12 @@ def migrate(
     if not exited:
         stop(pid)
         raise EngineError(f"the job did not exit within {timeout:g} s of {signame}; stopped it")
+    stopped = round(time.monotonic() - sent, 3)  # saving, then exiting: its last checkpoint
     files = program_files(state_dir)
     if files == before or not files:
         raise EngineError("the job exited without writing new state in QCKPT_DIR")
     copy_into(state_dir, files, partial)
-    return {"files": sorted(files), **signalled(answers)}
+    return {"files": sorted(files), "stopped": stopped, **signalled(answers)}
 
 
 def stop(pid: int) -> None:

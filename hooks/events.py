@@ -14,7 +14,7 @@ import os
 import secrets
 import stat
 import sys
-from typing import Any
+from typing import Any, Callable
 
 from . import layout, safe
 from .jobinfo import Job
@@ -23,10 +23,11 @@ from .launch import FAILED
 ROTATE = 8 << 20  # an events file past this is renamed to .1 (one old file kept)
 
 
-def _own_events_file(ckpt_dir: str, user: str) -> str:
-    """events-<user>.log when it is free or ours; else an events-<user>-xxxxxxxx.log of ours
-    (the name was taken: someone else's file, a link, a FIFO), found again by its owner."""
-    primary = os.path.join(ckpt_dir, layout.events_name(user))
+def own_file(ckpt_dir: str, user: str, name_of: Callable, user_of: Callable) -> str:
+    """A per-user file of ckpt_dir (events-<user>.log: name_of(user), whose user_of(name)
+    is user) when it is free or ours; else one of ours with a suffix (name_of(user, xxxxxxxx):
+    the name was taken by someone else's file, a link, a FIFO), found again by its owner."""
+    primary = os.path.join(ckpt_dir, name_of(user))
     try:
         st = os.lstat(primary)
     except FileNotFoundError:
@@ -38,12 +39,30 @@ def _own_events_file(ckpt_dir: str, user: str) -> str:
     except OSError:
         names = []
     for name in names:
-        if name.startswith(layout.EVENTS_PREFIX + user + "-") and layout.events_user(name) == user:
+        if name != name_of(user) and user_of(name) == user:
             path = os.path.join(ckpt_dir, name)
-            st = os.lstat(path)
-            if stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid():
-                return path
-    return primary  # taken, and no file of ours yet: Events._log says so and makes one
+            with contextlib.suppress(OSError):
+                st = os.lstat(path)
+                if stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid():
+                    return path
+    return primary  # taken, and no file of ours yet: append() says so and makes one
+
+
+def append(ckpt_dir: str, user: str, naming: tuple, line: str, rotate_at: int) -> str:
+    """Append a line to the user's own file of that naming (name_of, user_of), kept below
+    rotate_at; where its name is taken, a file of the user's own. The path written, or
+    OSError naming the last path refused."""
+    name_of, user_of = naming
+    path = own_file(ckpt_dir, user, name_of, user_of)
+    for _attempt in range(3):
+        try:
+            _rotate(path, rotate_at)
+            safe.append_line(path, line)
+            return path
+        except OSError as exc:
+            problem = exc
+            path = os.path.join(ckpt_dir, name_of(user, secrets.token_hex(4)))
+    raise problem
 
 
 class Events:
@@ -76,21 +95,21 @@ class Events:
         self.detail(f"event {name} " + " ".join(f"{k}={v}" for k, v in fields.items()))
 
     def _log(self, line: str) -> None:
-        path = self.events_file or _own_events_file(self.job.ckpt_dir, self.job.owner)
-        for attempt in range(3):
-            try:
-                _rotate(path)
-                safe.append_line(path, line)
-                self.events_file = path
+        if self.events_file:
+            with contextlib.suppress(OSError):
+                _rotate(self.events_file, ROTATE)
+                safe.append_line(self.events_file, line)
                 return
-            except OSError as exc:
-                problem = f"{path}: {exc.strerror or exc}"
-                if attempt == 0:
-                    self.detail(f"events file {safe.describe(path)} refused ({problem})")
-                suffix = secrets.token_hex(4)
-                path = os.path.join(self.job.ckpt_dir, layout.events_name(self.job.owner, suffix))
-        self.detail(f"event not written to ckpt_dir ({problem}): {line}")
-        update_manifest(self.job, events_error=problem)
+        naming = (layout.events_name, layout.events_user)
+        try:
+            self.events_file = append(self.job.ckpt_dir, self.job.owner, naming, line, ROTATE)
+            primary = os.path.join(self.job.ckpt_dir, layout.events_name(self.job.owner))
+            if self.events_file != primary:
+                self.detail(f"{primary} is {safe.describe(primary)}: events in {self.events_file}")
+        except OSError as exc:
+            problem = f"{getattr(exc, 'filename', None) or 'events file'}: {exc.strerror or exc}"
+            self.detail(f"event not written to ckpt_dir ({problem}): {line}")
+            update_manifest(self.job, events_error=problem)
 
     def error(self, message: str) -> None:
         self.detail(f"ERROR {message}")
@@ -103,13 +122,13 @@ def own_task_dir(job: Job) -> bool:
     return safe.trusted_dir(job.task_dir, os.geteuid()) is not None
 
 
-def _rotate(path: str) -> None:
-    """Keep an events file of ours below ROTATE: rename it to .1 (replacing the old one)."""
+def _rotate(path: str, limit: int) -> None:
+    """Keep a file of ours below limit: rename it to .1 (replacing the old one)."""
     try:
         st = os.lstat(path)
     except FileNotFoundError:
         return
-    if st.st_size > ROTATE and st.st_uid == os.geteuid() and os.path.isfile(path):
+    if st.st_size > limit and st.st_uid == os.geteuid() and os.path.isfile(path):
         with contextlib.suppress(OSError):  # .1 is someone else's (sticky): keep appending
             os.replace(path, path + ".1")
 

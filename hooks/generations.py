@@ -218,6 +218,7 @@ def summaries(task_dir: str) -> list[dict[str, Any]]:
         meta = layout.read_json(os.path.join(task_dir, layout.gen_name(number), layout.META))
         if meta:
             keys = ("gen", "time", "host", "size", "engine", "seconds", "trigger", "tmpdir")
+            keys += ("stopped", "run_seconds")
             summary = {k: meta.get(k) for k in keys}
             summary.update({k: meta[k] for k in ("hosts", "tasks") if k in meta})  # parallel
             out.append(summary)

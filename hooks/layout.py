@@ -14,6 +14,8 @@ own events file. The console reads through `safe` (no links followed, no blockin
 size caps) and checks every manifest against MANIFEST_SCHEMA before showing it, as plain text.
 
 <ckpt_dir>/events-<user>.log       that user's events, one line each (O_APPEND), every job
+<ckpt_dir>/history-<user>.jsonl    that user's ended job tasks, one JSON line each: their
+                                   checkpoint figures outlive their directories
 <ckpt_dir>/<job>.<task>/           the task's directory, 0711, owned by the job owner
     state/                         QCKPT_DIR: what the program saves (0700: owner only)
     manifest.json                  state for the console: no secrets, readable by the admin
@@ -33,6 +35,7 @@ Standard library only; Python 3.9+.
 
 from __future__ import annotations
 
+import calendar
 import json
 import os
 import re
@@ -45,6 +48,8 @@ from .errors import BadManifest
 
 EVENTS_PREFIX = "events-"
 EVENTS_SUFFIX = ".log"
+HISTORY_PREFIX = "history-"  # history-<user>.jsonl: one line per ended job task (history.py)
+HISTORY_SUFFIX = ".jsonl"
 MANIFEST = "manifest.json"
 HOOK_LOG = "hook.log"
 CURRENT = "current"
@@ -66,6 +71,7 @@ _PARTIAL = re.compile(r"^gen-(\d{6,12})\.partial$")
 # (set aside by a first run of a later job with the same id).
 _TASK_DIR = re.compile(r"^(\d+)\.(\d+)(?:-[0-9a-f]{8})?(\.stale-\d+(?:-[0-9a-f]{8})?)?$")
 _EVENTS = re.compile(r"^events-([A-Za-z0-9_.][A-Za-z0-9_.-]*?)(?:-[0-9a-f]{8})?\.log$")
+_HISTORY = re.compile(r"^history-([A-Za-z0-9_.][A-Za-z0-9_.-]*?)(?:-[0-9a-f]{8})?\.jsonl$")
 
 
 def task_number(ja_task_id: str | None) -> str:
@@ -98,6 +104,16 @@ def events_name(user: str, suffix: str = "") -> str:
 def events_user(name: str) -> str | None:
     """The user an events file is named for (the console trusts its owner, not its name)."""
     match = _EVENTS.match(name)
+    return match.group(1) if match else None
+
+
+def history_name(user: str, suffix: str = "") -> str:
+    return f"{HISTORY_PREFIX}{user}{'-' + suffix if suffix else ''}{HISTORY_SUFFIX}"
+
+
+def history_user(name: str) -> str | None:
+    """The user a history file is named for (trusted no more than an events file's)."""
+    match = _HISTORY.match(name)
     return match.group(1) if match else None
 
 
@@ -191,6 +207,31 @@ def now_iso(stamp: float | None = None) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(stamp if stamp else time.time()))
 
 
+def epoch(stamp: Any) -> float | None:
+    """A manifest's time (2026-12-02T10:00:00Z) in seconds since the epoch, or None."""
+    try:
+        return calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ"))
+    except (TypeError, ValueError):
+        return None
+
+
+def run_seconds(manifest: dict[str, Any], now: float) -> float | None:
+    """Seconds the job has run over all its runs (the manifest's runs: each ended run's
+    own seconds, the current one's until now), or None before its first run."""
+    entries = [r for r in manifest.get("runs") or [] if isinstance(r, dict)]
+    if not entries:
+        return None
+    total = 0.0
+    for entry in entries:
+        if entry.get("ended"):
+            seconds = entry.get("seconds")
+            total += seconds if isinstance(seconds, (int, float)) else 0
+        else:
+            started = epoch(entry.get("started"))
+            total += max(0.0, now - started) if started is not None else 0
+    return total
+
+
 def tree_size(path: str) -> int:
     total = 0
     for folder, _dirs, files in os.walk(path):
@@ -224,6 +265,8 @@ GENERATION = {
     "seconds": _NUMBER,
     "trigger": _TEXT,
     "tmpdir": TMPDIR_RECORD,
+    "stopped": _NUMBER,  # seconds the job was stopped for it (saving its state)
+    "run_seconds": _NUMBER,  # the job's run time over all runs when it was taken
     "hosts": [_TEXT],  # a parallel job's other hosts whose tasks were signalled
     "tasks": _INT,
 }
@@ -259,8 +302,15 @@ MANIFEST_SCHEMA = {
             "tmpdir_files": _INT,
             "running": _TEXT,
             "failed": _TEXT,
+            "saved": _NUMBER,  # run time the generation held
+            "lost": _NUMBER,  # from the generation to the stop of the run before
+            "lost_from": _TEXT,  # "run end", or "last record" (at least that much)
         }
     ],
+    "taken": [
+        {"gen": _INT, "time": _TEXT, "size": _INT, "stopped": _NUMBER, "run_seconds": _NUMBER}
+    ],
+    "cost": {"checkpoints": _INT, "stopped": _NUMBER},
     "runs": [
         {
             "run": _INT,

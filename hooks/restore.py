@@ -64,6 +64,26 @@ def restore(
     return None, {}
 
 
+def work_kept(manifest: dict, generation: str) -> dict:
+    """What a restart from `generation` keeps and loses of the job's work: saved, the run
+    time it holds; lost, the time from it to the stop of the run before. That stop is the
+    run's recorded end, or where the run ended unseen (its host failed, the job was
+    rescheduled) the hooks' last record of it: then lost is at least that much
+    (lost_from says which)."""
+    meta = layout.read_json(os.path.join(generation, layout.META)) or {}
+    kept: dict = {}
+    if isinstance(meta.get("run_seconds"), (int, float)):
+        kept["saved"] = meta["run_seconds"]
+    taken = layout.epoch(meta.get("time"))
+    runs = [r for r in manifest.get("runs") or [] if isinstance(r, dict)]
+    ended = layout.epoch(runs[-1].get("ended")) if runs else None
+    stop = ended if ended is not None else layout.epoch(manifest.get("updated"))
+    if taken is not None and stop is not None:
+        kept["lost"] = max(0.0, stop - taken)
+        kept["lost_from"] = "run end" if ended is not None else "last record"
+    return kept
+
+
 def unfit_cpu(generation: str) -> str | None:
     """Why this host must not restart the generation (it would crash), or None."""
     meta = layout.read_json(os.path.join(generation, layout.META)) or {}
@@ -102,6 +122,7 @@ def begin_run(
                 **({"hosts": hosts} if hosts else {}),
                 "gen": name,
                 "tmpdir_files": done["tmpdir_files"],
+                **work_kept(manifest, generation),
             }
         )
     update_manifest(

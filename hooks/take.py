@@ -52,9 +52,12 @@ def run(cmd: jobinfo.HookCommand, environ: dict[str, str], trigger: str | None =
                 pin_to_this_cpu(job, flags, events)
             try:
                 detail = take(cmd, job, partial, events)
+                copying = time.monotonic()
                 kept = keep_tmpdir(cmd, job, partial, events)
                 if kept is not None:
                     detail["tmpdir"] = kept
+                    if opts.engine == "dmtcp":  # frozen while its $TMPDIR was copied
+                        detail["stopped"] += round(time.monotonic() - copying, 3)
                 if cmd.verb == "migrate" and opts.engine == "dmtcp":
                     from . import engine_dmtcp
 
@@ -63,6 +66,8 @@ def run(cmd: jobinfo.HookCommand, environ: dict[str, str], trigger: str | None =
                 generations.discard(partial)
                 raise
             seconds = round(time.monotonic() - started, 3)
+            manifest = layout.read_json(os.path.join(job.task_dir, layout.MANIFEST)) or {}
+            run_seconds = layout.run_seconds(manifest, time.time())
             meta = {
                 "time": layout.now_iso(),
                 "host": host,
@@ -70,12 +75,14 @@ def run(cmd: jobinfo.HookCommand, environ: dict[str, str], trigger: str | None =
                 "trigger": trigger or cmd.verb,
                 "seconds": seconds,
                 "cpu": cpu.features(flags),
+                # the work a restart from this generation keeps
+                "run_seconds": round(run_seconds, 1) if run_seconds is not None else None,
                 **detail,
             }
             generations.commit(job.task_dir, number, partial, meta, fsync_data=opts.fsync)
             pruned = generations.prune(job.task_dir, opts.keep)
             summaries = generations.summaries(job.task_dir)
-            changes = {"generations": summaries}
+            changes = {"generations": summaries, **costs(manifest, number, meta, summaries)}
             if (detail.get("tmpdir") or {}).get("kept", True):
                 changes["last_error"] = None  # else the limit's error stays the last word
             if cmd.verb == "migrate":
@@ -83,12 +90,46 @@ def run(cmd: jobinfo.HookCommand, environ: dict[str, str], trigger: str | None =
             update_manifest(job, **changes)
             size = summaries[-1]["size"] if summaries else 0
             events.event(
-                trigger or cmd.verb, gen=number, size=size, secs=seconds, pruned=len(pruned)
+                trigger or cmd.verb,
+                gen=number,
+                size=size,
+                secs=seconds,
+                stopped=meta.get("stopped"),
+                pruned=len(pruned),
             )
             return 0
     except (errors.EngineError, errors.LockTimeout, OSError) as exc:
         events.error(str(exc))
         return 1
+
+
+TAKEN = 500  # checkpoints the manifest lists (the oldest go first; its totals keep all)
+
+
+def costs(manifest: dict, number: int, meta: dict, summaries: list[dict]) -> dict:
+    """The manifest's record of what checkpoints cost this job: every checkpoint's moment,
+    size, time stopped and run time (the last TAKEN of them), and the totals of all."""
+    size = next((s.get("size") for s in summaries if s.get("gen") == number), None)
+    stopped = meta.get("stopped")
+    entry = {
+        "gen": number,
+        "time": meta["time"],
+        "size": size,
+        "stopped": stopped,
+        "run_seconds": meta.get("run_seconds"),
+    }
+    taken = [t for t in manifest.get("taken") or [] if isinstance(t, dict)]
+    before = manifest.get("cost") if isinstance(manifest.get("cost"), dict) else {}
+    count, total = before.get("checkpoints"), before.get("stopped")
+    return {
+        "taken": [*taken, entry][-TAKEN:],
+        "cost": {
+            "checkpoints": (count if isinstance(count, int) else 0) + 1,
+            "stopped": round(
+                (total if isinstance(total, (int, float)) else 0.0) + (stopped or 0.0), 3
+            ),
+        },
+    }
 
 
 def keep_tmpdir(

@@ -35,6 +35,7 @@ JOB_COLUMNS = (
     "WHEN",
     "LAST",
     "GENS",
+    "COST",
     "SIZE",
     "RESTARTS",
     "RUN",
@@ -83,11 +84,21 @@ def job_cells(row: JobRow, error_width: int = 40) -> list[str]:
         (row.when or "-") if row.when_read else f"({row.when or '-'})",  # its env's, for now
         age(row.age_seconds),
         str(row.checkpoints),  # taken so far; the details list the kept ones
+        share(row.overhead),  # of its run time, stopped for checkpoints
         human(row.size),
         str(row.restarts),
         run_text(row),
         (row.problem or row.last_error or "")[:error_width],
     ]
+
+
+def share(part: float | None) -> str:
+    """0.0123 as '1.2%' ('-' for none): what a cost is of a whole."""
+    if part is None:
+        return "-"
+    if 0 < part < 0.0005:
+        return "<0.1%"
+    return f"{part * 100:.1f}%" if part < 0.1 else f"{part * 100:.0f}%"
 
 
 def run_text(row: JobRow) -> str:

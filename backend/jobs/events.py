@@ -61,15 +61,16 @@ def parse_line(line: str) -> Event | None:
     )
 
 
-def events_files(ckpt_dir: str) -> list[tuple[str, str]]:
-    """(path, owner's name) of each regular events file in ckpt_dir."""
+def events_files(ckpt_dir: str, user_of=layout.events_user) -> list[tuple[str, str]]:
+    """(path, owner's name) of each regular events file in ckpt_dir (or, with user_of,
+    each file of another per-user naming: layout.history_user)."""
     found = []
     try:
         entries = list(os.scandir(ckpt_dir))
     except OSError:
         return []
     for entry in entries:
-        if layout.events_user(entry.name) is None:
+        if user_of(entry.name) is None:
             continue
         try:
             st = entry.stat(follow_symlinks=False)

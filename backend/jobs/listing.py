@@ -4,7 +4,6 @@ number of times per listing, never once per job."""
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import os
 import pwd
@@ -18,6 +17,7 @@ from qckpt.backend.gridengine.checkpoint import CheckpointEnv
 from qckpt.backend.gridengine.envs import EnvStore
 from qckpt.backend.gridengine.formats import parse_xml
 from qckpt.backend.gridengine.runner import GridEngine
+from qckpt.backend.report.figures import figures
 from qckpt.hooks import errors, layout, safe, taskdir
 
 clock = time.time  # what "age" is measured against (screenshots fix it)
@@ -221,6 +221,9 @@ class JobRow:
     run_seconds: int | None = None  # time over all its runs
     left_seconds: int | None = None  # until this run is checkpointed at its time limit
     last_error: str | None = None
+    stopped: float = 0.0  # seconds stopped for checkpoints, over all of them
+    overhead: float | None = None  # that, as a share of the run time
+    lost: float = 0.0  # seconds of work redone after restarts (see report.figures)
     problem: str | None = None  # why the hooks' files of this job cannot be shown
     task_dir: str | None = None
     manifest: dict = field(default_factory=dict, repr=False)
@@ -242,16 +245,8 @@ def task_dir_name(job_id: str, task: str) -> str | None:
     return f"{job_id}.{task}" if task.isdigit() else None
 
 
-def epoch(stamp: str | None) -> float | None:
-    """A manifest's time (2026-12-02T10:00:00Z) in seconds since the epoch, or None."""
-    try:
-        return calendar.timegm(time.strptime(stamp or "", "%Y-%m-%dT%H:%M:%SZ"))
-    except ValueError:
-        return None
-
-
 def age(stamp: str | None, now: float) -> int | None:
-    then = epoch(stamp)
+    then = layout.epoch(stamp)
     return None if then is None else max(0, int(now - then))
 
 
@@ -318,6 +313,8 @@ def join_manifest(
     row.size = sum(g.get("size") or 0 for g in generations if g)
     row.restarts = len(manifest.get("restarts") or [])
     row.run, row.run_seconds, row.left_seconds = run_figures(manifest, now)
+    found = figures(manifest, now)
+    row.stopped, row.overhead, row.lost = found.stopped, found.overhead, found.lost
     error = manifest.get("last_error")
     row.last_error = not_back(manifest, now) or (error.get("message") if error else None)
     if generations and generations[-1]:
@@ -340,12 +337,11 @@ def run_figures(manifest: dict, now: float) -> tuple[int, int | None, int | None
     entries = [r for r in manifest.get("runs") or [] if r]
     if not entries:
         return 0, None, None
-    total = sum(r.get("seconds") or 0 for r in entries if r.get("ended"))
+    total = layout.run_seconds(manifest, now) or 0
     current = entries[-1]
     left = None
     if not current.get("ended"):
-        total += age(current.get("started"), now) or 0
-        due = epoch(current.get("checkpoint_at"))
+        due = layout.epoch(current.get("checkpoint_at"))
         if due is not None:
             left = max(0, int(due - now))
     return len(entries), int(total), left

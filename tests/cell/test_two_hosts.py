@@ -15,6 +15,7 @@ from textual.widgets import DataTable
 from qckpt.backend.setup.cpu_complexes import ensure_complexes, set_host_values
 from qckpt.hooks import cpu
 from qckpt.tui.app import QckptApp
+from qckpt.tui.rows import JOB_COLUMNS
 from qckpt.tui.settings import Settings
 from tests.cell.jobs import (
     accounting,
@@ -62,8 +63,8 @@ async def test_a_job_migrates_to_the_second_host_and_goes_on(
                 await settle(app, pilot)
                 if job in [k.value for k in table.rows] and f"@{b}" in str(table.get_row(job)[4]):
                     break
-            row = [str(c) for c in table.get_row(job)]
-            assert row[4] == f"{queue}@{b}" and row[10] == "1"
+            row = dict(zip(JOB_COLUMNS, (str(c) for c in table.get_row(job))))
+            assert row["QUEUE"] == f"{queue}@{b}" and row["RESTARTS"] == "1"
             await select_row(app, pilot, job)
             assert f"on {b} from gen" in shown_text(app.query_one("#job-details"))
 

@@ -16,6 +16,7 @@ from qckpt.backend.gridengine.queues import QueueStore
 from qckpt.backend.jobs.listing import list_jobs
 from qckpt.backend.sandbox.demo import MOVED, QUEUE, load_demo
 from qckpt.tui.app import QckptApp
+from qckpt.tui.rows import JOB_COLUMNS
 from qckpt.tui.settings import Settings
 from tests.cell.jobs import has_dmtcp, wait_until
 
@@ -97,10 +98,12 @@ async def test_the_demo_checkpoints_migrates_and_shows_it(
         await app.switch_view("jobs")
         await settle(app, pilot)
         table = app.query_one("#job-table", DataTable)
-        cells = [str(c) for c in table.get_row(moved)]
-        assert cells[1] == MOVED and cells[10] == "1" and int(cells[8]) >= 1
+        cells = dict(zip(JOB_COLUMNS, (str(c) for c in table.get_row(moved))))
+        assert cells["NAME"] == MOVED and cells["RESTARTS"] == "1" and int(cells["GENS"]) >= 1
+        assert cells["COST"].endswith("%")  # it was stopped a moment for each checkpoint
         await select_row(app, pilot, moved)
-        assert "restarts  1, last" in shown_text(app.query_one("#job-details"))
+        details = shown_text(app.query_one("#job-details"))
+        assert "restarts: 1" in details and "of work kept" in details
         save(app, "demo_jobs")
         await app.switch_view("storage")
         await settle(app, pilot)

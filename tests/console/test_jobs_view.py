@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -12,6 +13,7 @@ from textual.widgets import DataTable
 
 from qckpt.tui.app import QckptApp
 from qckpt.tui.components.dialogs import ConfirmScreen, ErrorScreen
+from qckpt.tui.rows import JOB_COLUMNS
 from qckpt.tui.settings import Settings
 from tests.cell.jobs import (
     checkpointing_queue,
@@ -72,11 +74,13 @@ async def test_jobs_are_listed_with_their_checkpoints_sorted_and_toggled(
                 table = await open_jobs(app, pilot)
                 keys = [k.value for k in table.rows]
                 assert {first, second} <= set(keys) and plain not in keys
-                row = [str(c) for c in table.get_row(first)]
-                assert row[5] == env and int(row[8]) >= 1 and row[3] == "r"
+                row = dict(zip(JOB_COLUMNS, (str(c) for c in table.get_row(first))))
+                assert row["ENV"] == env and int(row["GENS"]) >= 1 and row["STATE"] == "r"
                 await select_row(app, pilot, first)
                 shown = shown_text(app.query_one("#job-details"))
-                assert "engine    signal" in shown and "gen-000001" in shown
+                assert re.search(r"\bengine +signal\b", shown) and "gen-000001" in shown
+                # what its checkpoints cost it: each taken, the time stopped, its share
+                assert re.search(r"\bcheckpoints +\d+ taken, [\d.]+ s stopped in all: ", shown)
                 view = app.current_view()
                 for _ in range(2):  # JOB column, then reversed
                     view.on_data_table_header_selected(SimpleNamespace(column_index=0))

@@ -84,7 +84,9 @@ def stage_task(
     the job ran a day before, up to its h_rt of 24 h, and runs for the second time."""
     manifest = layout.read_json(os.path.join(task_dir, layout.MANIFEST))
     owner = os.stat(task_dir).st_uid
-    summaries, log = [], []
+    summaries, log, taken = [], [], []
+    started = "2026-11-22T06:12:08Z"
+    before = 85500.0 if earlier_run else 0.0  # run time of the runs before this one
     for number, (stamp, megabytes) in enumerate(gens, start=len(gens) + 1):
         gen = os.path.join(task_dir, layout.gen_name(number))
         os.makedirs(gen)
@@ -98,21 +100,30 @@ def stage_task(
             "engine": "signal",
             "seconds": 0.4,
             "trigger": "checkpoint",
+            "stopped": 0.3,
+            "run_seconds": before + layout.epoch(stamp) - layout.epoch(started),
         }
         layout.write_json_atomic(os.path.join(gen, layout.META), meta)
         summaries.append(meta)
+        taken.append({k: meta[k] for k in ("gen", "time", "size", "stopped", "run_seconds")})
         log.append(
             f"{stamp} {manifest['host']} pid=4242 checkpoint: event checkpoint gen={number}"
-            f" size={megabytes << 20} secs=0.4 pruned=1"
+            f" size={megabytes << 20} secs=0.4 stopped=0.3 pruned=1"
         )
-    started = "2026-11-22T06:12:08Z"
+    restart = {"time": started, "host": manifest["host"], "gen": "gen-000001"}
+    if earlier_run:  # restarted at its run's limit, from the checkpoint just before it
+        restart.update(saved=85500.0, lost=0.0, lost_from="run end")
+    else:  # its host failed unseen, half an hour in
+        restart.update(saved=1800.0, lost=240.0, lost_from="last record")
     manifest.update(
         started=started,
         pid=4242,
         generations=summaries,
         last_error=None,
-        restarts=[{"time": started, "host": manifest["host"], "gen": "gen-000001"}] * restarts,
+        restarts=[restart] * restarts,
         runs=[{"run": 1, "host": manifest["host"], "started": started}],
+        taken=taken,
+        cost={"checkpoints": taken[-1]["gen"], "stopped": round(0.3 * taken[-1]["gen"], 1)},
     )
     if earlier_run:
         day = {"host": manifest["host"], "h_rt": 86400.0, "margin": 900.0, "limit": 85500.0}

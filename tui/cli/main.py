@@ -11,7 +11,7 @@ from qckpt.backend.gridengine.envs import EnvStore
 from qckpt.backend.gridengine.queues import QueueStore
 from qckpt.backend.gridengine.runner import GridEngine
 from qckpt.backend.sandbox.cell import Sandbox
-from qckpt.tui.cli import doctor, envs, export, hooks, jobs, queues, sandbox, setup
+from qckpt.tui.cli import doctor, envs, export, hooks, jobs, queues, report, sandbox, setup
 
 
 def version() -> str:
@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     queues.register(sub)
     hooks.register(sub)
     jobs.register(sub)
+    report.register(sub)
     export.register(sub)
     doctor.register(sub)
     setup.register(sub)
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         context: object = Sandbox.from_environment()
     elif args.command == "hooks":
         context = None
-    elif args.command in ("jobs", "storage", "export", "apply", "doctor", "setup"):
+    elif args.command in ("jobs", "storage", "report", "export", "apply", "doctor", "setup"):
         context = GridEngine()
     elif args.command == "env":
         context = EnvStore(GridEngine())

@@ -13,32 +13,38 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from qckpt.backend.errors import ValidationFailed
-from qckpt.backend.jobs import actions, checkpoint_now
+from qckpt.backend.jobs import actions, checkpoint_now, listing
 from qckpt.backend.jobs.listing import EnvCache, JobRow, ListingCache, list_jobs
+from qckpt.backend.report.figures import Figures, figures
 
 from ..output import SPANS, age, human, parse_size
-from ..rows import JOB_COLUMNS, job_cells
+from ..rows import JOB_COLUMNS, job_cells, share
 from .dialogs import ConfirmScreen, ErrorScreen
 from .tables import current_key, details_grid
 from .view import View
 
 
-def sort_value(column: int, cell: str):
-    """Numbers sort as numbers (sizes, ages, counts, job ids), text as text."""
+def sort_value(column: str, cell: str):
+    """Numbers sort as numbers (sizes, ages, counts, shares, job ids), text as text; a
+    column's "-" after its numbers."""
     text = str(cell)
     try:
-        if column == 0:
+        if column == "JOB":
             job, _, task = text.partition(".")
             return (0, int(job), int(task) if task.isdigit() else 0)
-        if column == 7:
-            return (0, float(text[:-1]) * SPANS[text[-1]]) if text != "-" else (1, 0)
-        size = parse_size(text) if column == 9 else None
+        if text == "-" and column in ("LAST", "COST", "RUN"):
+            return (1, 0)
+        if column == "LAST":
+            return (0, float(text[:-1]) * SPANS[text[-1]])
+        size = parse_size(text) if column == "SIZE" else None
         if size is not None:
             return (0, size)
-        if column in (8, 10):
+        if column in ("GENS", "RESTARTS"):
             return (0, int(text))
-        if column == 11:
-            return (0, int(text.split()[0])) if text != "-" else (1, 0)
+        if column == "COST":
+            return (0, float(text.rstrip("%")))
+        if column == "RUN":
+            return (0, int(text.split()[0]))
     except (ValueError, KeyError):
         pass
     return (0, text.lower())
@@ -119,7 +125,8 @@ class JobsView(View):
         table = self.table
         column = list(table.columns)[self.sort_column]
         index = self.sort_column
-        table.sort(column, key=lambda cell: sort_value(index, cell), reverse=self.sort_reverse)
+        name = JOB_COLUMNS[index]
+        table.sort(column, key=lambda cell: sort_value(name, cell), reverse=self.sort_reverse)
 
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         """Click a column's header to sort by it; again to reverse."""
@@ -172,17 +179,19 @@ class JobsView(View):
                 )
             if row.run:
                 pairs.append(("runs", runs_text(row)))
-            moves = row.manifest.get("restarts") or []
+            found = figures(row.manifest, listing.clock())  # screenshots fix the clock
+            if found.checkpoints:
+                pairs.append(("checkpoints", cost_text(found)))
+            if found.taken:
+                pairs.append(("images", images_text(found)))
+            moves = found.restarts
             if moves:
-                last = moves[-1] or {}
-                pairs.append(
-                    (
-                        "restarts",
-                        f"{len(moves)}, last {last.get('time')} on"
-                        f" {hosts_text(last.get('hosts') or [last.get('host')])}"
-                        f" from {last.get('gen')}",
-                    )
-                )
+                kept = f" (the last {SHOWN})" if len(moves) > SHOWN else ""
+                lines = [restart_text(m) for m in moves[-SHOWN:]]
+                pairs.append((f"restarts: {len(moves)}{kept}", "\n".join(lines)))
+                if any("saved" in m or "lost" in m for m in moves):  # older hooks said neither
+                    kept_redone = f"{span(found.saved)} kept, {span(found.lost)} redone"
+                    pairs.append(("work", kept_redone))
             for bad in row.manifest.get("bad_generations") or []:
                 pairs.append(
                     (
@@ -301,6 +310,46 @@ def tmpdir_text(record: dict, gen: int | None) -> str:
         return f"{record.get('path')}: not kept with {where}: {record.get('reason')}"
     size = human(int(record.get("size") or 0))
     return f"{record.get('path')}: {size} in {record.get('files')} files kept with {where}"
+
+
+SHOWN = 5  # restarts and generations the details list, the newest
+
+
+def span(seconds: float | None) -> str:
+    """A duration: 3.2 s below a minute, else age()'s largest unit."""
+    if seconds is None:
+        return "-"
+    return f"{seconds:.1f} s" if seconds < 60 else age(int(seconds))
+
+
+def cost_text(found: Figures) -> str:
+    """'14 taken, 21.3 s stopped in all: 0.8% of 44m of run time'."""
+    text = f"{found.checkpoints} taken, {span(found.stopped)} stopped in all"
+    if found.overhead is not None:
+        text += f": {share(found.overhead)} of {span(found.run_seconds)} of run time"
+    return text
+
+
+def images_text(found: Figures) -> str:
+    """'gen 12 1.1G, gen 13 1.2G, gen 14 1.2G; +40.0M an hour of run time'."""
+    text = ", ".join(f"gen {t.gen} {human(t.size)}" for t in found.taken[-SHOWN:])
+    growth = found.growth
+    if growth is not None:
+        sign = "+" if growth >= 0 else "-"
+        text += f"; {sign}{human(int(abs(growth)))} an hour of run time"
+    return text
+
+
+def restart_text(record: dict) -> str:
+    """'2026-12-06T10:00:00Z on node2 from gen-000004: 2h of work kept, 3m redone'."""
+    where = hosts_text(record.get("hosts") or [record.get("host")])
+    text = f"{record.get('time')} on {where} from {record.get('gen')}"
+    if record.get("saved") is not None:
+        text += f": {span(record['saved'])} of work kept"
+    if record.get("lost") is not None:
+        least = "at least " if record.get("lost_from") == "last record" else ""
+        text += f", {least}{span(record['lost'])} redone"
+    return text
 
 
 def runs_text(row: JobRow) -> str:

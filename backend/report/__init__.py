@@ -1,0 +1,1 @@
+"""What checkpointing costs and what it saves: per job, summed, and the interval to use."""

@@ -1,0 +1,171 @@
+"""`qckpt report`: what checkpointing cost and saved, per environment, user, host and for
+the whole cell: the running jobs' manifests and the ended ones' history lines summed."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+
+from qckpt.backend.errors import FieldError, ValidationFailed
+from qckpt.backend.gridengine.checkpoint import CheckpointEnv
+from qckpt.backend.gridengine.envs import EnvStore
+from qckpt.backend.gridengine.runner import GridEngine
+from qckpt.backend.jobs.listing import JobRow, list_jobs
+from qckpt.backend.report import history
+from qckpt.backend.report.figures import figures
+
+
+@dataclass
+class Task:
+    """One job task's figures, running or ended."""
+
+    key: str
+    env: str
+    owner: str
+    host: str  # the last it ran on
+    running: bool
+    checkpoints: int = 0
+    stopped: float = 0.0
+    run_seconds: float = 0.0
+    restarts: int = 0
+    saved: float = 0.0
+    lost: float = 0.0
+    size: int = 0  # its newest checkpoint's
+
+
+@dataclass
+class Totals:
+    tasks: int = 0
+    running: int = 0
+    checkpoints: int = 0
+    stopped: float = 0.0
+    run_seconds: float = 0.0
+    restarts: int = 0
+    saved: float = 0.0
+    lost: float = 0.0
+    size: int = 0
+
+    def add(self, task: Task) -> None:
+        self.tasks += 1
+        self.running += task.running
+        for name in ("checkpoints", "stopped", "run_seconds", "restarts", "saved", "lost", "size"):
+            setattr(self, name, getattr(self, name) + getattr(task, name))
+
+    @property
+    def overhead(self) -> float | None:
+        """Time stopped for checkpoints as a share of run time."""
+        return self.stopped / self.run_seconds if self.run_seconds else None
+
+    def as_dict(self) -> dict:
+        return dict(asdict(self), overhead=self.overhead)
+
+
+@dataclass
+class Report:
+    since: str | None
+    cell: Totals = field(default_factory=Totals)
+    by_env: dict[str, Totals] = field(default_factory=dict)
+    by_user: dict[str, Totals] = field(default_factory=dict)
+    by_host: dict[str, Totals] = field(default_factory=dict)
+    forged: int = 0  # history lines not believed: another owner's name in a user's file
+    bad: int = 0  # history lines that are not what the hooks write
+
+    def add(self, task: Task) -> None:
+        self.cell.add(task)
+        for groups, name in (
+            (self.by_env, task.env),
+            (self.by_user, task.owner),
+            (self.by_host, task.host),
+        ):
+            groups.setdefault(name or "-", Totals()).add(task)
+
+    def as_dict(self) -> dict:
+        def sorted_groups(groups: dict[str, Totals]) -> dict:
+            return {k: groups[k].as_dict() for k in sorted(groups)}
+
+        return {
+            "since": self.since,
+            "cell": self.cell.as_dict(),
+            "by_env": sorted_groups(self.by_env),
+            "by_user": sorted_groups(self.by_user),
+            "by_host": sorted_groups(self.by_host),
+            "history_lines_not_believed": self.forged + self.bad,
+        }
+
+
+def since_of(text: str | None) -> str | None:
+    """--since as the history's times are written (2026-12-01T00:00:00Z), from a date or
+    such a time; ValidationFailed naming the rule otherwise."""
+    if text is None:
+        return None
+    for form in ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
+        try:
+            return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.strptime(text, form))
+        except ValueError:
+            continue
+    raise ValidationFailed(
+        [FieldError("--since", "must be a date (2026-12-01) or a UTC time (2026-12-01T08:00:00Z)")]
+    )
+
+
+def running_task(row: JobRow, now: float) -> Task | None:
+    if not row.manifest:
+        return None
+    found = figures(row.manifest, now)
+    return Task(
+        key=row.key,
+        env=row.env,
+        owner=row.owner,
+        host=str(row.manifest.get("host") or "-"),
+        running=True,
+        checkpoints=found.checkpoints,
+        stopped=found.stopped,
+        run_seconds=found.run_seconds or 0.0,
+        restarts=len(found.restarts),
+        saved=found.saved,
+        lost=found.lost,
+        size=found.taken[-1].size if found.taken else 0,
+    )
+
+
+def ended_task(record: dict) -> Task:
+    hosts = record.get("hosts") or ["-"]
+    return Task(
+        key=f"{record.get('job')}.{record.get('task')}",
+        env=record.get("env") or "-",
+        owner=record.get("owner") or "-",
+        host=record.get("host") or hosts[-1],
+        running=False,
+        checkpoints=record.get("checkpoints") or 0,
+        stopped=float(record.get("stopped") or 0.0),
+        run_seconds=float(record.get("run_seconds") or 0.0),
+        restarts=record.get("restarts") or 0,
+        saved=float(record.get("saved") or 0.0),
+        lost=float(record.get("lost") or 0.0),
+        size=record.get("size") or 0,
+    )
+
+
+def report(
+    ge: GridEngine, since: str | None = None, envs: list[CheckpointEnv] | None = None
+) -> Report:
+    """The running jobs (one qstat, their manifests) and the tasks ended since `since`
+    (every ckpt_dir's history files, read once each)."""
+    envs = envs if envs is not None else EnvStore(ge).list()
+    found = Report(since=since_of(since))
+    now = time.time()
+    running = set()
+    for row in list_jobs(ge, envs=envs, lookup=0):  # no job's own when: not needed here
+        task = running_task(row, now)
+        if task is not None:
+            running.add(task.key)
+            found.add(task)
+    for ckpt_dir in sorted({e.ckpt_dir.rstrip("/") for e in envs}):
+        read = history.read(ckpt_dir, found.since)
+        found.forged += read.forged
+        found.bad += read.bad
+        for record in read.records:
+            task = ended_task(record)
+            if task.key not in running:  # cleaned a moment ago, still listed: counted once
+                found.add(task)
+    return found

@@ -1,0 +1,113 @@
+"""What checkpoints cost and what they saved, from real jobs of both engines on the cell:
+a job checkpointed periodically, migrated once and run to its end has the counts, the
+time stopped (the sum its events say) and the work a restart kept and redid in its
+owner's history; `qckpt report` sums it with a job still running."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from qckpt.backend.jobs import events
+from qckpt.hooks import layout
+from tests.cell.jobs import (
+    checkpointing_queue,
+    events_of,
+    has_dmtcp,
+    scratch,
+    share_programs,
+    submit,
+    wait_finished,
+    wait_until,
+)
+
+pytestmark = pytest.mark.cell
+QCKPT = str(Path(sys.executable).parent / "qckpt")
+
+
+def history_of(ckpt_dir: str, user: str, job: str) -> dict | None:
+    """The job's line in its owner's history file, once clean has written it."""
+    for name in os.listdir(ckpt_dir):
+        if layout.history_user(name) == user:
+            with open(os.path.join(ckpt_dir, name)) as handle:
+                for line in handle:
+                    record = json.loads(line)
+                    if record.get("job") == job:
+                        return record
+    return None
+
+
+@pytest.mark.parametrize("engine", ["signal", "dmtcp"])
+def test_a_migrated_jobs_figures_reach_its_history_and_the_report(sandbox, name_for, engine):
+    if engine == "dmtcp" and not has_dmtcp():
+        pytest.skip("DMTCP is not installed (on PATH or /opt/dmtcp)")
+    ge = sandbox.ge()
+    env = name_for(f"rp{engine[0]}")
+    programs = share_programs(sandbox)
+    out = scratch(sandbox, f"report-{uuid.uuid4().hex[:6]}")
+    if engine == "signal":
+        job_args = ["-b", "y", os.path.join(programs, "counter.py"), "200", "0.1"]
+        long_args = [*job_args[:-2], "30000", "0.1"]
+    else:
+        job_args = [os.path.join(programs, "bcount.sh"), "200"]
+        long_args = [*job_args[:-1], "30000"]
+    with checkpointing_queue(sandbox, env, engine, when="xsmr") as queue:
+        common = ["-q", queue, "-ckpt", env, "-c", "00:00:03", "-j", "y"]
+        moved = submit(ge, sandbox, *common, "-o", f"{out}/moved", *job_args)
+        running = submit(ge, sandbox, *common, "-o", f"{out}/running", *long_args)
+        ckpt = sandbox.ckpt_dir
+        try:
+            wait_until(
+                lambda: events_of(ckpt, moved).count("checkpoint") >= 2, 90, "two checkpoints"
+            )
+            ge.run(["qmod", "-sj", moved], user=sandbox.user)
+            wait_until(lambda: "restart" in events_of(ckpt, moved), 150, "the restart")
+            wait_finished(ge, sandbox, [moved], timeout=120)
+            record = wait_until(
+                lambda: history_of(ckpt, sandbox.user, moved), 30, "the job's history line"
+            )
+
+            # its counts and time stopped are those its events say, one by one
+            taken = [
+                e
+                for e in events.read(ckpt, f"{moved}.1").events
+                if e.event in ("checkpoint", "migrate")
+            ]
+            assert record["checkpoints"] == len(taken) >= 3
+            stopped = sum(float(e.fields["stopped"]) for e in taken)
+            assert record["stopped"] == pytest.approx(stopped, abs=0.01)
+            assert 0 < record["stopped"] < record["run_seconds"]
+            assert record["run_seconds"] >= 15  # 200 counts of 0.1 s, over both runs
+            # one restart, from the migration's generation: it kept the work up to it
+            assert record["restarts"] == 1 and record["runs"] == 2
+            assert 5 <= record["saved"] <= record["run_seconds"] and 0 <= record["lost"] < 10
+            assert record["size"] > 0 and record["env"] == env
+
+            # the report: the ended job from its history, the running one from its manifest
+            wait_until(
+                lambda: "checkpoint" in events_of(ckpt, running), 60, "the other job's checkpoint"
+            )
+            shell_env = {"PATH": "/usr/bin:/bin", **sandbox.env()}
+            done = subprocess.run(
+                [QCKPT, "report", "--json"], capture_output=True, text=True, env=shell_env
+            )
+            assert done.returncode == 0, done.stderr
+            ours = json.loads(done.stdout)["by_env"][env]
+            assert ours["tasks"] == 2 and ours["running"] == 1
+            assert ours["checkpoints"] >= record["checkpoints"] + 1
+            assert ours["restarts"] == 1 and ours["overhead"] > 0
+            text = subprocess.run(
+                [QCKPT, "report", "--since", "yesterday"], capture_output=True, text=True,
+                env=shell_env,
+            )  # fmt: skip
+            assert text.returncode == 1 and text.stderr.count("\n") == 1
+            assert "--since" in text.stderr
+        finally:
+            ge.run(["qdel", running, moved], check=False)
+            wait_finished(ge, sandbox, [running, moved], timeout=60)

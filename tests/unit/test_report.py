@@ -1,0 +1,110 @@
+"""The report's pieces on files and manifests made here: one job's figures, the history
+files a ckpt_dir holds (believed by their owners only), and the sums."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from qckpt.backend.errors import ValidationFailed
+from qckpt.backend.report import history
+from qckpt.backend.report.figures import figures
+from qckpt.backend.report.summary import Report, ended_task, since_of
+from qckpt.hooks import layout
+
+ALICE, MALLORY = 41001, 41002  # owners by uid: safe.user_name gives the number as the name
+
+
+def test_a_jobs_figures_from_its_manifest():
+    manifest = {
+        "runs": [
+            {"started": "2026-12-06T10:00:00Z", "ended": "2026-12-06T11:00:00Z", "seconds": 3600}
+        ],
+        "cost": {"checkpoints": 12, "stopped": 36.0},
+        "taken": [
+            {"gen": 11, "time": "t", "size": 100 << 20, "stopped": 3.0, "run_seconds": 1800.0},
+            {"gen": 12, "time": "t", "size": 150 << 20, "stopped": 3.0, "run_seconds": 3600.0},
+        ],
+        "restarts": [{"gen": "gen-000011", "saved": 1800.0, "lost": 120.0}],
+    }
+    found = figures(manifest, now=0.0)
+    assert found.checkpoints == 12 and found.overhead == pytest.approx(0.01)
+    assert found.growth == pytest.approx(100 << 20)  # 50 MiB in half an hour of run time
+    assert found.saved == 1800.0 and found.lost == 120.0
+    assert figures({}, now=0.0).overhead is None and figures({}, now=0.0).growth is None
+
+
+def write(path, lines: list, uid: int) -> None:
+    with open(path, "w") as handle:
+        handle.writelines(
+            line if isinstance(line, str) else json.dumps(line) + "\n" for line in lines
+        )
+    os.chown(path, uid, uid)
+
+
+def record(owner: str, job: str, ended: str = "2026-12-06T12:00:00Z", **extra) -> dict:
+    return {
+        "job": job,
+        "task": "1",
+        "owner": owner,
+        "env": "dmtcp",
+        "ended": ended,
+        "run_seconds": 3600.0,
+        "checkpoints": 10,
+        "stopped": 20.0,
+        **extra,
+    }
+
+
+def test_history_lines_are_believed_only_in_their_owners_files(tmp_path):
+    alice, mallory = str(ALICE), str(MALLORY)
+    write(
+        tmp_path / layout.history_name(alice),
+        [
+            record(alice, "7"),
+            "not json\n",
+            {"job": 8, "owner": alice},
+            record(alice, "9", ended="2026-11-01T00:00:00Z"),
+        ],
+        ALICE,
+    )
+    # mallory's own file claiming alice's jobs, and a rotated file of "alice's" she made
+    write(
+        tmp_path / layout.history_name(mallory),
+        [record(alice, "66"), record(mallory, "5")],
+        MALLORY,
+    )
+    write(tmp_path / (layout.history_name(alice) + ".1"), [record(alice, "67")], MALLORY)
+    os.symlink("/etc/passwd", tmp_path / layout.history_name("root"))
+    found = history.read(str(tmp_path))
+    assert sorted(r["job"] for r in found.records) == ["5", "7", "9"]
+    assert found.forged == 2 and found.bad == 2
+    since = history.read(str(tmp_path), since="2026-12-01T00:00:00Z").records
+    assert sorted(r["job"] for r in since) == ["5", "7"]  # 9 ended in November
+
+
+def test_the_report_sums_per_environment_user_host_and_cell():
+    found = Report(since=None)
+    for owner, env, host, lost in (
+        ("ann", "dmtcp", "n1", 60.0),
+        ("ann", "sig", "n2", 0.0),
+        ("bob", "dmtcp", "n1", 30.0),
+    ):
+        found.add(
+            ended_task(record(owner, "1", env=env, host=host, restarts=1, lost=lost, size=1 << 20))
+        )
+    assert found.cell.tasks == 3 and found.cell.checkpoints == 30
+    assert found.cell.overhead == pytest.approx(60.0 / 10800.0)
+    assert found.by_env["dmtcp"].lost == 90.0 and found.by_user["ann"].tasks == 2
+    assert found.by_host["n1"].size == 2 << 20
+    data = found.as_dict()
+    assert list(data["by_env"]) == ["dmtcp", "sig"] and data["cell"]["restarts"] == 3
+
+
+def test_since_takes_a_date_or_a_utc_time_and_names_the_rule_otherwise():
+    assert since_of("2026-12-01") == "2026-12-01T00:00:00Z"
+    assert since_of("2026-12-01T08:30:00Z") == "2026-12-01T08:30:00Z"
+    with pytest.raises(ValidationFailed, match="--since"):
+        since_of("last week")
