@@ -9,7 +9,7 @@ import os
 import shlex
 from dataclasses import dataclass, field
 
-from . import layout
+from . import layout, safe
 from .errors import UsageError
 from .safe import user_name
 from .spool import read_config  # noqa: F401  (re-exported for the verbs)
@@ -199,3 +199,17 @@ def job_from_environment(
         restarted=int(restarted) if restarted.isdigit() else 0,
         config=config,
     )
+
+
+def pe_hosts(config: dict[str, str]) -> list[str]:
+    """The hosts of a parallel job's run, the master's first: $PE_HOSTFILE (the spool
+    config's pe_hostfile; lines `HOST SLOTS QUEUE PROCESSORS`), each host once. [] for a
+    serial job."""
+    path = config.get("pe_hostfile")
+    raw = safe.read_head(path, 1 << 20) if path else None
+    hosts: list[str] = []
+    for line in (raw or b"").decode(errors="replace").splitlines():
+        fields = line.split()
+        if fields and fields[0] not in hosts:
+            hosts.append(fields[0])
+    return hosts

@@ -43,25 +43,11 @@ from .errors import EngineError
 from .events import Events
 from .launch import exec_job
 
-TASKS = "tasks"  # in the task directory: one record per running `qrsh -inherit` task
+TASKS = layout.TASKS
 POLL = 0.25  # seconds between the agent's looks at its task
 TIMEOUT = 10.0  # seconds an agent may take to answer (a busy host's /proc walk included)
 LINE = 4096  # bytes of a request or an answer at most
 _TASK_ID = re.compile(r"^[A-Za-z0-9_.-]{1,200}$")  # pe_task_id: 1.HOST
-
-
-def hosts_of(config: dict[str, str]) -> list[str]:
-    """The hosts of a parallel job's run, the master's first: $PE_HOSTFILE (the spool
-    config's pe_hostfile; lines `HOST SLOTS QUEUE PROCESSORS`), each host once. [] for a
-    serial job."""
-    path = config.get("pe_hostfile")
-    raw = safe.read_head(path, 1 << 20) if path else None
-    hosts: list[str] = []
-    for line in (raw or b"").decode(errors="replace").splitlines():
-        fields = line.split()
-        if fields and fields[0] not in hosts:
-            hosts.append(fields[0])
-    return hosts
 
 
 def verb_signals(config: dict[str, str]) -> dict[str, int]:

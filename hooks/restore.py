@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from . import cpu, engine_signal, generations, jobinfo, layout, pe_task, tmpdir
+from . import cpu, engine_signal, generations, jobinfo, layout, tmpdir
 from .events import Events, update_manifest
 
 
@@ -112,7 +112,7 @@ def begin_run(
         events.detail(f"put {done['tmpdir_files']} files of $TMPDIR back in {new_tmpdir}")
     manifest = layout.read_json(os.path.join(job.task_dir, layout.MANIFEST)) or {}
     restarts = list(manifest.get("restarts") or [])
-    hosts = pe_task.hosts_of(job.config)
+    hosts = jobinfo.pe_hosts(job.config)
     if generation is not None:
         name = os.path.basename(generation)
         restarts.append(

@@ -6,7 +6,7 @@ import os
 import sys
 import time
 
-from . import errors, generations, jobinfo, layout, pe_task, runs, taskdir, tmpdir
+from . import errors, generations, jobinfo, layout, runs, taskdir, tmpdir
 from .events import Events, fail, update_manifest
 from .launch import FAILED, REQUEUE, exec_job, with_option
 from .restore import begin_run, good_generation, unfit_cpu
@@ -27,7 +27,10 @@ def prepare_task_dir(job: jobinfo.Job, events: Events) -> None:
         found, taken = taskdir.claim(job.ckpt_dir, job.label)
     job.task_dir = found
     taskdir.private_dir(found, layout.STATE)
-    pe_task.forget(found)  # a run's tasks start after it: records there are the last run's
+    if os.path.isdir(os.path.join(found, layout.TASKS)):  # a parallel job's last run
+        from .pe_task import forget  # sockets and threads: a serial job's start never needs them
+
+        forget(found)  # a run's tasks start after it: records there are the last run's
     if taken:
         primary = os.path.join(job.ckpt_dir, job.label)
         events.event("name-taken", found=taken, using=os.path.basename(found))
@@ -56,7 +59,7 @@ def start(
         if opts.engine == "dmtcp":  # before any directory is made: a refused job leaves none
             from .engine_dmtcp import refuse_hosts
 
-            refuse_hosts(pe_task.hosts_of(config))
+            refuse_hosts(jobinfo.pe_hosts(config))
         prepare_task_dir(job, events)
         env = dict(environ, QCKPT_DIR=job.state_dir)  # the directory found or claimed
         with generations.TaskLock(job.task_dir, opts.timeout):  # a migrating hook may still write

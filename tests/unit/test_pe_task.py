@@ -13,16 +13,16 @@ import time
 
 import pytest
 
-from qckpt.hooks import engine_dmtcp, layout, pe_task
+from qckpt.hooks import engine_dmtcp, jobinfo, layout, pe_task
 from qckpt.hooks.errors import EngineError
 
 
 def test_hosts_of_lists_each_host_of_the_pe_hostfile_once_the_masters_first(tmp_path):
     hostfile = tmp_path / "pe_hostfile"
     hostfile.write_text("vm 1 all.q@vm UNDEFINED\nh2 2 all.q@h2 UNDEFINED\nvm 1 q2@vm UNDEFINED\n")
-    assert pe_task.hosts_of({"pe_hostfile": str(hostfile)}) == ["vm", "h2"]
-    assert pe_task.hosts_of({"pe_hostfile": str(tmp_path / "gone")}) == []
-    assert pe_task.hosts_of({}) == []
+    assert jobinfo.pe_hosts({"pe_hostfile": str(hostfile)}) == ["vm", "h2"]
+    assert jobinfo.pe_hosts({"pe_hostfile": str(tmp_path / "gone")}) == []
+    assert jobinfo.pe_hosts({}) == []
 
 
 def test_verb_signals_are_the_signal_engine_commands_own():

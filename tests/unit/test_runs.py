@@ -102,3 +102,16 @@ def test_the_doctor_finds_limits_an_environment_cannot_work_with(tmp_path):
     (tmp_path / "4.1").mkdir()
     (tmp_path / "4.1" / layout.MANIFEST).write_text('{"generations": "not a list"}')
     assert checkpoint_seconds(env) == 40.0
+
+
+def test_a_manifests_time_reads_back_as_the_moment_it_was_written():
+    import random
+
+    from qckpt.hooks import layout
+
+    moments = [1, 951868799, 951868800, 4107542399, 1796743950]  # 2000-02-29, 2100-02-28
+    moments += random.Random(7).sample(range(1, 4 * 10**9), 2000)
+    for moment in moments:
+        assert layout.epoch(layout.now_iso(moment)) == moment
+    for bad in ("2026-13-01T00:00:00Z", "2026-12-06 10:00:00", None, 12, "2026-12-06T10:00:00Z\n"):
+        assert layout.epoch(bad) is None
