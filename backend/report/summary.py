@@ -4,7 +4,7 @@ the whole cell: the running jobs' manifests and the ended ones' history lines su
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 from qckpt.backend.errors import FieldError, ValidationFailed
 from qckpt.backend.gridengine.checkpoint import CheckpointEnv
@@ -16,39 +16,38 @@ from qckpt.backend.report.figures import figures
 
 
 @dataclass
-class Task:
-    """One job task's figures, running or ended."""
+class Counts:
+    """What is summed: of one task, or of many."""
 
-    key: str
-    env: str
-    owner: str
-    host: str  # the last it ran on
-    running: bool
     checkpoints: int = 0
-    stopped: float = 0.0
+    stopped: float = 0.0  # seconds stopped for checkpoints
     run_seconds: float = 0.0
     restarts: int = 0
-    saved: float = 0.0
-    lost: float = 0.0
-    size: int = 0  # its newest checkpoint's
+    saved: float = 0.0  # run time restarts kept
+    lost: float = 0.0  # work done again after restarts
+    size: int = 0  # the newest checkpoint's
 
 
 @dataclass
-class Totals:
+class Task(Counts):
+    """One job task's figures, running or ended."""
+
+    key: str = ""
+    env: str = ""
+    owner: str = ""
+    host: str = "-"  # the last it ran on
+    running: bool = False
+
+
+@dataclass
+class Totals(Counts):
     tasks: int = 0
     running: int = 0
-    checkpoints: int = 0
-    stopped: float = 0.0
-    run_seconds: float = 0.0
-    restarts: int = 0
-    saved: float = 0.0
-    lost: float = 0.0
-    size: int = 0
 
     def add(self, task: Task) -> None:
         self.tasks += 1
         self.running += task.running
-        for name in ("checkpoints", "stopped", "run_seconds", "restarts", "saved", "lost", "size"):
+        for name in (f.name for f in fields(Counts)):
             setattr(self, name, getattr(self, name) + getattr(task, name))
 
     @property

@@ -10,6 +10,7 @@ import os
 import time
 
 from qckpt.hooks import layout
+from tests.hooks.conftest import checkpoint_args, run_hook
 
 RAN = 100  # seconds the job had run in its first run before the checkpoints
 
@@ -20,12 +21,22 @@ def begin_run(task_dir: str, **extra) -> None:
     layout.write_json_atomic(os.path.join(task_dir, layout.MANIFEST), {"runs": [run]})
 
 
+def checkpointed_once(hooks_dir: str, task: tuple, counter) -> None:
+    """A job that ran RAN seconds, checkpointed once, then ended unseen (killed)."""
+    ckpt_dir, task_dir = task
+    begin_run(task_dir)
+    program = counter(delay=0.01)
+    time.sleep(0.3)
+    assert run_hook(hooks_dir, *checkpoint_args(ckpt_dir, program.pid)).returncode == 0
+    program.kill()
+
+
 def manifest_of(task_dir: str) -> dict:
     return layout.read_json(os.path.join(task_dir, layout.MANIFEST))
 
 
 def test_each_checkpoint_records_the_time_the_job_was_stopped_and_its_run_time(
-    hooks_dir, task, counter, checkpoint_args, run_hook
+    hooks_dir, task, counter
 ):
     ckpt_dir, task_dir = task
     begin_run(task_dir)
@@ -48,14 +59,10 @@ def test_each_checkpoint_records_the_time_the_job_was_stopped_and_its_run_time(
 
 
 def test_a_restart_records_the_work_it_kept_and_the_work_redone(
-    hooks_dir, task, counter, checkpoint_args, run_hook, restart_through_starter, tmp_path
+    hooks_dir, task, counter, restart_through_starter, tmp_path
 ):
     ckpt_dir, task_dir = task
-    begin_run(task_dir)
-    program = counter(delay=0.01)
-    time.sleep(0.3)
-    assert run_hook(hooks_dir, *checkpoint_args(ckpt_dir, program.pid)).returncode == 0
-    program.kill()
+    checkpointed_once(hooks_dir, task, counter)
     taken = manifest_of(task_dir)["taken"][0]
     # the run went on 40 s past its checkpoint before it stopped (its end, recorded)
     manifest = manifest_of(task_dir)
@@ -71,29 +78,19 @@ def test_a_restart_records_the_work_it_kept_and_the_work_redone(
 
 
 def test_a_run_that_ended_unseen_counts_its_work_redone_from_the_last_record(
-    hooks_dir, task, counter, checkpoint_args, run_hook, restart_through_starter, tmp_path
+    hooks_dir, task, counter, restart_through_starter, tmp_path
 ):
     ckpt_dir, task_dir = task
-    begin_run(task_dir)
-    program = counter(delay=0.01)
-    time.sleep(0.3)
-    assert run_hook(hooks_dir, *checkpoint_args(ckpt_dir, program.pid)).returncode == 0
-    program.kill()  # its host failed: no end recorded
+    checkpointed_once(hooks_dir, task, counter)  # its host failed: no end recorded
     out = restart_through_starter(hooks_dir, ckpt_dir, tmp_path, 200)
     assert out.returncode == 3, out.stderr
     restart = manifest_of(task_dir)["restarts"][-1]
     assert restart["lost_from"] == "last record" and 0 <= restart["lost"] < 5
 
 
-def test_clean_writes_the_ended_tasks_figures_to_its_owners_history(
-    hooks_dir, task, counter, checkpoint_args, run_hook
-):
+def test_clean_writes_the_ended_tasks_figures_to_its_owners_history(hooks_dir, task, counter):
     ckpt_dir, task_dir = task
-    begin_run(task_dir)
-    program = counter(delay=0.01)
-    time.sleep(0.3)
-    assert run_hook(hooks_dir, *checkpoint_args(ckpt_dir, program.pid)).returncode == 0
-    program.kill()
+    checkpointed_once(hooks_dir, task, counter)
     # someone else took the owner's history name first: the owner's hooks use their own
     taken = os.path.join(ckpt_dir, layout.history_name(getpass.getuser()))
     with open(taken, "w") as handle:
