@@ -9,10 +9,13 @@ from dataclasses import asdict, dataclass, field, fields
 from qckpt.backend.errors import FieldError, ValidationFailed
 from qckpt.backend.gridengine.checkpoint import CheckpointEnv
 from qckpt.backend.gridengine.envs import EnvStore
+from qckpt.backend.gridengine.formats import seconds_of, split_list
+from qckpt.backend.gridengine.queues import Queue, QueueStore
 from qckpt.backend.gridengine.runner import GridEngine
 from qckpt.backend.jobs.listing import JobRow, list_jobs
 from qckpt.backend.report import history
 from qckpt.backend.report.figures import figures
+from qckpt.backend.report.interval import Advice, advise
 
 
 @dataclass
@@ -62,12 +65,24 @@ class Totals(Counts):
 @dataclass
 class Report:
     since: str | None
+    mtbi: float | None = None  # seconds of run time between interruptions, as given
     cell: Totals = field(default_factory=Totals)
     by_env: dict[str, Totals] = field(default_factory=dict)
     by_user: dict[str, Totals] = field(default_factory=dict)
     by_host: dict[str, Totals] = field(default_factory=dict)
     forged: int = 0  # history lines not believed: another owner's name in a user's file
     bad: int = 0  # history lines that are not what the hooks write
+    in_use: dict[str, tuple[float, str]] = field(default_factory=dict)  # env -> (s, queue)
+
+    def advice(self, env: str) -> Advice | None:
+        """The interval to use for an environment's jobs: its measured cost of a checkpoint
+        and the given time between interruptions (None without either)."""
+        totals = self.by_env.get(env)
+        if self.mtbi is None or totals is None or not totals.checkpoints or not totals.stopped:
+            return None
+        current = self.in_use.get(env)
+        cost = totals.stopped / totals.checkpoints
+        return advise(cost, self.mtbi, current[0] if current else None)
 
     def add(self, task: Task) -> None:
         self.cell.add(task)
@@ -82,10 +97,19 @@ class Report:
         def sorted_groups(groups: dict[str, Totals]) -> dict:
             return {k: groups[k].as_dict() for k in sorted(groups)}
 
+        by_env = sorted_groups(self.by_env)
+        for env, data in by_env.items():
+            advice = self.advice(env)
+            if advice is not None:
+                where = self.in_use.get(env)
+                data["interval"] = dict(
+                    asdict(advice), factor=advice.factor, queue=where[1] if where else None
+                )
         return {
             "since": self.since,
+            "mtbi": self.mtbi,
             "cell": self.cell.as_dict(),
-            "by_env": sorted_groups(self.by_env),
+            "by_env": by_env,
             "by_user": sorted_groups(self.by_user),
             "by_host": sorted_groups(self.by_host),
             "history_lines_not_believed": self.forged + self.bad,
@@ -105,6 +129,36 @@ def since_of(text: str | None) -> str | None:
     raise ValidationFailed(
         [FieldError("--since", "must be a date (2026-12-01) or a UTC time (2026-12-01T08:00:00Z)")]
     )
+
+
+def mtbi_of(hours: float | None) -> float | None:
+    """--mtbi (hours of job run time between interruptions) in seconds; the rule named."""
+    if hours is None:
+        return None
+    if not hours > 0 or hours == float("inf"):
+        raise ValidationFailed([FieldError("--mtbi", "must be a number of hours above 0")])
+    return hours * 3600.0
+
+
+def intervals_in_use(queues: list[Queue]) -> dict[str, tuple[float, str]]:
+    """Each environment's periodic checkpoint interval where queues offer it: the shortest
+    min_cpu_interval of those queues (and of their queue@host values), and that queue's
+    name. A job's own `qsub -c` can only make its interval longer: Grid Engine takes the
+    larger of the two."""
+    found: dict[str, tuple[float, str]] = {}
+    for queue in queues:
+        for host in [None, *queue.attrs["ckpt_list"].overrides]:
+            names = split_list(queue.value("ckpt_list", host))
+            raw = queue.value("min_cpu_interval", host)
+            try:
+                seconds = float(seconds_of(raw))
+            except ValueError:
+                continue  # INFINITY: no periodic checkpoints there
+            where = f"{queue.name}@{host}" if host else queue.name
+            for name in names:
+                if seconds > 0 and (name not in found or seconds < found[name][0]):
+                    found[name] = (seconds, where)
+    return found
 
 
 def running_task(row: JobRow, now: float) -> Task | None:
@@ -146,12 +200,18 @@ def ended_task(record: dict) -> Task:
 
 
 def report(
-    ge: GridEngine, since: str | None = None, envs: list[CheckpointEnv] | None = None
+    ge: GridEngine,
+    since: str | None = None,
+    envs: list[CheckpointEnv] | None = None,
+    mtbi_hours: float | None = None,
 ) -> Report:
     """The running jobs (one qstat, their manifests) and the tasks ended since `since`
-    (every ckpt_dir's history files, read once each)."""
+    (every ckpt_dir's history files, read once each); with mtbi_hours, the interval each
+    environment's jobs should checkpoint at (the queues' min_cpu_interval beside it)."""
+    found = Report(since=since_of(since), mtbi=mtbi_of(mtbi_hours))
     envs = envs if envs is not None else EnvStore(ge).list()
-    found = Report(since=since_of(since))
+    if found.mtbi is not None:
+        found.in_use = intervals_in_use(QueueStore(ge).list())
     now = time.time()
     running = set()
     for row in list_jobs(ge, envs=envs, lookup=0):  # no job's own when: not needed here

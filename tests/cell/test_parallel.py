@@ -21,6 +21,7 @@ from qckpt.backend.errors import ValidationFailed
 from qckpt.backend.gridengine.pes import list_pes
 from qckpt.backend.setup.steps import Answers, StepFailed, steps
 from qckpt.tui.app import QckptApp
+from qckpt.tui.rows import JOB_COLUMNS
 from qckpt.tui.settings import Settings
 from tests.cell.conftest import manifest_of
 from tests.cell.jobs import (
@@ -178,7 +179,7 @@ async def test_a_two_host_job_migrates_to_other_hosts_and_every_rank_goes_on(
             await settle(app, pilot)
             table = app.query_one("#job-table", DataTable)
             assert job in [k.value for k in table.rows]
-            assert str(table.get_row(job)[10]) == "1"  # RESTARTS
+            assert str(table.get_row(job)[JOB_COLUMNS.index("RESTARTS")]) == "1"
             await select_row(app, pilot, job)
             details = shown_text(app.query_one("#job-details"))
             assert re.search(rf"hosts\s+{' '.join(moved)}", details), details

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from qckpt.backend.jobs import events
+from qckpt.backend.report.interval import daly
 from qckpt.hooks import layout
 from tests.cell.jobs import (
     checkpointing_queue,
@@ -102,6 +103,30 @@ def test_a_migrated_jobs_figures_reach_its_history_and_the_report(sandbox, name_
             assert ours["tasks"] == 2 and ours["running"] == 1
             assert ours["checkpoints"] >= record["checkpoints"] + 1
             assert ours["restarts"] == 1 and ours["overhead"] > 0
+
+            # the interval to use, for an interruption a day: Daly's, from the measured cost
+            def report(*args: str) -> subprocess.CompletedProcess:
+                return subprocess.run(
+                    [QCKPT, "report", *args], capture_output=True, text=True, env=shell_env
+                )
+
+            data = json.loads(report("--json", "--mtbi", "24").stdout)["by_env"][env]
+            advice = data["interval"]
+            cost = data["stopped"] / data["checkpoints"]
+            assert advice["cost"] == pytest.approx(cost)
+            assert advice["best"] == pytest.approx(daly(cost, 86400.0))
+            assert advice["current"] == 3.0 and advice["queue"] == queue  # its min_cpu_interval
+            assert advice["overhead_current"] > advice["overhead_best"] > 0
+            # far from it: the command that sets it, which the cell takes
+            said = report("--mtbi", "24").stdout
+            command = next(ln for ln in said.splitlines() if "far from the best" in ln)
+            args = command.split(": ", 1)[1].split()
+            assert args[:4] == ["qckpt", "queue", "set", queue]
+            assert subprocess.run([QCKPT, *args[1:]], env=shell_env).returncode == 0
+            after = json.loads(report("--json", "--mtbi", "24").stdout)["by_env"][env]
+            assert after["interval"]["factor"] < 1.05
+            bad = report("--mtbi", "0")
+            assert bad.returncode == 1 and "--mtbi" in bad.stderr
             text = subprocess.run(
                 [QCKPT, "report", "--since", "yesterday"], capture_output=True, text=True,
                 env=shell_env,

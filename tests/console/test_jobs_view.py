@@ -25,6 +25,7 @@ from tests.cell.jobs import (
 )
 
 pytestmark = pytest.mark.cell
+GENS = JOB_COLUMNS.index("GENS")
 
 
 def submit_counter(sandbox, queue: str, env: str, *extra: str) -> str:
@@ -151,7 +152,7 @@ async def test_checkpoint_now_runs_the_hook_as_the_owner_and_shows_the_generatio
                 )
                 await pilot.press("escape")
                 await select_row(app, pilot, job)
-                assert str(table.get_row(job)[8]) == "0"
+                assert str(table.get_row(job)[GENS]) == "0"
                 await pilot.press("c")
                 assert isinstance(app.screen, ConfirmScreen)
                 shown = app.screen.details
@@ -162,9 +163,9 @@ async def test_checkpoint_now_runs_the_hook_as_the_owner_and_shows_the_generatio
                 wait_until(lambda: "checkpoint" in events_of(sandbox.ckpt_dir, job), 60, "ckpt")
                 for _ in range(20):
                     await settle(app, pilot)
-                    if str(table.get_row(job)[8]) == "1":
+                    if str(table.get_row(job)[GENS]) == "1":
                         break
-                assert str(table.get_row(job)[8]) == "1"
+                assert str(table.get_row(job)[GENS]) == "1"
             generation = os.path.join(task_dir, "gen-000001")
             assert os.stat(generation).st_uid == pwd.getpwnam(sandbox.user).pw_uid
             with open(os.path.join(generation, "meta.json")) as handle:

@@ -1,5 +1,6 @@
 """The distribution installs only qckpt.* import names."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -72,3 +73,20 @@ def test_the_hooks_usage_names_every_option_the_hook_takes():
 
     for flag in (*VALUED, "--same-cpu", "--fsync"):
         assert f"[{flag}" in USAGE, flag
+
+
+def test_every_package_of_the_source_tree_is_in_the_distribution():
+    """pyproject.toml lists the packages: a new folder left out of it is missing from the
+    wheel (it imports from the checkout, and fails once installed)."""
+    root = Path(__file__).parents[2]
+    text = (root / "pyproject.toml").read_text()  # tomllib is 3.11's: this runs on 3.9 too
+    listed = set(
+        re.findall(r'"(qckpt[.\w]*)"', re.search(r"\npackages = \[(.*?)\]", text, re.S)[1])
+    )
+    found = {
+        "qckpt." + ".".join(init.parent.relative_to(root).parts)
+        for top in ("backend", "tui", "hooks")
+        for init in (root / top).rglob("__init__.py")
+        if ".venv" not in init.parts and "programs" not in init.parts
+    }
+    assert found - listed == set()

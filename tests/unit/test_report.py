@@ -11,7 +11,7 @@ import pytest
 from qckpt.backend.errors import ValidationFailed
 from qckpt.backend.report import history
 from qckpt.backend.report.figures import figures
-from qckpt.backend.report.summary import Report, ended_task, since_of
+from qckpt.backend.report.summary import Report, ended_task, mtbi_of, since_of
 from qckpt.hooks import layout
 
 ALICE, MALLORY = 41001, 41002  # owners by uid: safe.user_name gives the number as the name
@@ -108,3 +108,21 @@ def test_since_takes_a_date_or_a_utc_time_and_names_the_rule_otherwise():
     assert since_of("2026-12-01T08:30:00Z") == "2026-12-01T08:30:00Z"
     with pytest.raises(ValidationFailed, match="--since"):
         since_of("last week")
+
+
+def test_the_time_between_interruptions_is_hours_above_zero():
+    assert mtbi_of(24) == 86400.0 and mtbi_of(None) is None
+    for bad in (0, -1, float("nan"), float("inf")):
+        with pytest.raises(ValidationFailed, match="--mtbi"):
+            mtbi_of(bad)
+
+
+def test_an_environment_gets_advice_only_with_a_measured_cost_and_an_interruption_rate():
+    found = Report(since=None, mtbi=86400.0, in_use={"dmtcp": (600.0, "long.q")})
+    found.add(ended_task(record("ann", "1", env="dmtcp")))  # 10 checkpoints, 20 s stopped
+    found.add(ended_task(record("ann", "2", env="none", checkpoints=0, stopped=0.0)))
+    advice = found.advice("dmtcp")
+    assert advice.cost == 2.0 and advice.current == 600.0
+    assert found.advice("none") is None and Report(since=None).advice("dmtcp") is None
+    data = found.as_dict()["by_env"]
+    assert data["dmtcp"]["interval"]["queue"] == "long.q" and "interval" not in data["none"]

@@ -24,11 +24,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--since", metavar="DATE", help="only jobs ended since (2026-12-01, UTC)")
+    p.add_argument(
+        "--mtbi",
+        metavar="HOURS",
+        type=float,
+        help="hours of job run time between interruptions that lose work (host failures,"
+        " reschedules): with it, the interval each environment's jobs should checkpoint at",
+    )
     p.set_defaults(run=cmd_report)
 
 
 def hours(seconds: float) -> str:
-    return f"{seconds / 3600:.1f}h" if seconds >= 360 else f"{seconds:.0f}s"
+    """A duration in the unit that reads: 0.4s, 135s, 2.5h."""
+    if seconds >= 360:
+        return f"{seconds / 3600:.1f}h"
+    return f"{seconds:.1f}s" if seconds < 10 else f"{seconds:.0f}s"
 
 
 def cells(totals: Totals) -> list[str]:
@@ -47,7 +57,7 @@ def cells(totals: Totals) -> list[str]:
 
 
 def cmd_report(args: argparse.Namespace, ge: GridEngine) -> int:
-    found = report(ge, since=args.since)
+    found = report(ge, since=args.since, mtbi_hours=args.mtbi)
     if args.json:
         print_json(found.as_dict())
         return 0
@@ -59,7 +69,49 @@ def cmd_report(args: argparse.Namespace, ge: GridEngine) -> int:
         print_table([title, *HEADERS], [[name, *cells(groups[name])] for name in sorted(groups)])
         print()
     print_table(["CELL", *HEADERS], [["all", *cells(found.cell)]])
+    if found.mtbi is not None:
+        print()
+        print_intervals(found)
     if found.forged or found.bad:
         print(f"\n{found.forged + found.bad} history lines not believed (another user's name,")
         print("or not as the hooks write them): left out")
     return 0
+
+
+def clock_time(seconds: float) -> str:
+    """Seconds as Grid Engine writes a time: HH:MM:SS."""
+    whole = int(round(seconds))
+    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def print_intervals(found) -> None:
+    """Per environment: a checkpoint's cost, the interval in use and the best one (Daly's),
+    the expected overhead of each, and the command that sets it."""
+    rows, commands = [], []
+    for env in sorted(found.by_env):
+        advice = found.advice(env)
+        if advice is None:
+            continue
+        where = found.in_use.get(env)
+        rows.append(
+            [
+                env,
+                f"{advice.cost:.1f}s",
+                f"{clock_time(advice.current)} ({where[1]})" if where else "-",
+                share(advice.overhead_current),
+                clock_time(advice.best),
+                share(advice.overhead_best),
+            ]
+        )
+        if where and advice.factor is not None and advice.factor >= 2:
+            queue = where[1]
+            commands.append(f"qckpt queue set {queue} --min-cpu-interval {clock_time(advice.best)}")
+    hours = found.mtbi / 3600
+    if not rows:
+        print("no environment has a measured checkpoint yet: no interval to suggest")
+        return
+    print(f"Checkpoint intervals for an interruption every {hours:g} h of run time:")
+    headers = ["ENV", "COST", "IN USE (QUEUE)", "OVERHEAD", "BEST", "OVERHEAD AT BEST"]
+    print_table(headers, rows)
+    for command in commands:
+        print(f"  far from the best: {command}")
