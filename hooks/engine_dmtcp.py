@@ -131,6 +131,18 @@ def dmtcp_env(env: dict[str, str], host: str, port: int, tmp: str, images: str) 
     )
 
 
+# DMTCP compresses each image by piping it through `gzip -1 -` and DMTCP_GZIP=0 turns that
+# off (src/ckptserializer.cpp); a restart reads either kind. No other compressor can be put
+# in its place reliably: DMTCP runs the first `gzip` on the checkpointed process's own PATH,
+# and the login shell Grid Engine starts a job script with (`sh -l`) sets PATH afresh from
+# /etc/profile (seen: a pigz put first on the launch's PATH was never used).
+
+
+def compression(env: dict[str, str], compress: str) -> dict[str, str]:
+    """The launch's (or restart's) environment for the compression the environment chose."""
+    return dict(env, DMTCP_GZIP="0" if compress == "none" else "1")
+
+
 def start_coordinator(
     dm: Dmtcp, job: Job, images: str, tmp: str, events: Events
 ) -> tuple[str, int]:
@@ -215,6 +227,7 @@ def prepare(
     filename: str,
     job_argv: list[str],
     env: dict[str, str],
+    compress: str = "gzip",
 ) -> tuple[str, list[str], dict[str, str]]:
     """The launch (or restart) command for the job, with its coordinator running."""
     dm = find(env.get("PATH"))
@@ -229,7 +242,7 @@ def prepare(
     update_manifest(
         job, coordinator={"host": host, "dmtcp": version, "gen": gen, "state": STARTING}
     )
-    env = dmtcp_env(env, host, port, tmp, images)
+    env = compression(dmtcp_env(env, host, port, tmp, images), compress)
     common = ["-h", host, "-p", str(port), "--ckptdir", images]
     if generation is not None:
         files = restart_files(os.path.join(generation, "restart_script.sh"), generation)

@@ -34,6 +34,7 @@ class Options:
     tmpdir_limit: int = DEFAULT_TMPDIR_LIMIT  # bytes of $TMPDIR kept per generation
     margin: float | None = None  # seconds before h_rt to checkpoint (None: from the job's)
     max_runs: int = 0  # runs a job may have at its time limit (0: no cap)
+    compress: str = "gzip"  # DMTCP images: gzip (DMTCP's own) or none
 
 
 @dataclass
@@ -79,7 +80,9 @@ VALUED = (
     "--tmpdir-limit",
     "--margin",
     "--max-runs",
+    "--compress",
 )
+COMPRESSORS = ("gzip", "none")
 _UNITS = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
@@ -120,6 +123,10 @@ def _set_option(opts: Options, flag: str, value: str) -> None:
         if not value.isdigit() or int(value) < 1:
             raise UsageError("--margin must be a whole number of seconds >= 1")
         opts.margin = float(value)
+    elif flag == "--compress":
+        if value not in COMPRESSORS:
+            raise UsageError(f"--compress must be one of {', '.join(COMPRESSORS)}")
+        opts.compress = value
     elif flag == "--max-runs":
         if not value.isdigit() or int(value) < 1:
             raise UsageError("--max-runs must be a whole number >= 1")

@@ -75,7 +75,9 @@ def start(
             if opts.engine == "dmtcp":
                 from . import engine_dmtcp
 
-                launch = engine_dmtcp.prepare(job, events, generation, filename, job_argv, env)
+                launch = engine_dmtcp.prepare(
+                    job, events, generation, filename, job_argv, env, opts.compress
+                )
             elif generation is not None:
                 launch = (*with_option(filename, job_argv, opts.restart_option), env)
             else:

@@ -58,7 +58,7 @@ def supervise(
                 if new_tmpdir:
                     tmpdir.empty(new_tmpdir)  # what the failed restore was given or made
                 generation = begin_run(job, events, opts, new_tmpdir, generation)
-                launch = engine_dmtcp.prepare(job, events, generation, *original)
+                launch = engine_dmtcp.prepare(job, events, generation, *original, opts.compress)
         except (OSError, errors.LockTimeout, errors.EngineError) as exc:
             return fail(str(exc), events)
 

@@ -3,6 +3,7 @@ the whole cell: the running jobs' manifests and the ended ones' history lines su
 
 from __future__ import annotations
 
+import calendar
 import time
 from dataclasses import asdict, dataclass, field, fields
 
@@ -13,7 +14,7 @@ from qckpt.backend.gridengine.formats import seconds_of, split_list
 from qckpt.backend.gridengine.queues import Queue, QueueStore
 from qckpt.backend.gridengine.runner import GridEngine
 from qckpt.backend.jobs.listing import JobRow, list_jobs
-from qckpt.backend.report import history
+from qckpt.backend.report import history, interruptions
 from qckpt.backend.report.figures import figures
 from qckpt.backend.report.interval import Advice, advise
 
@@ -65,7 +66,9 @@ class Totals(Counts):
 @dataclass
 class Report:
     since: str | None
-    mtbi: float | None = None  # seconds of run time between interruptions, as given
+    mtbi: float | None = None  # seconds of run time between interruptions that lose work
+    mtbi_from: str = ""  # "given" (--mtbi), "accounting", or "" (not known)
+    interrupted: interruptions.Interruptions | None = None  # from accounting
     cell: Totals = field(default_factory=Totals)
     by_env: dict[str, Totals] = field(default_factory=dict)
     by_user: dict[str, Totals] = field(default_factory=dict)
@@ -108,12 +111,20 @@ class Report:
         return {
             "since": self.since,
             "mtbi": self.mtbi,
+            "mtbi_from": self.mtbi_from or None,
+            "interruptions": self.interrupted_dict(),
             "cell": self.cell.as_dict(),
             "by_env": by_env,
             "by_user": sorted_groups(self.by_user),
             "by_host": sorted_groups(self.by_host),
             "history_lines_not_believed": self.forged + self.bad,
         }
+
+    def interrupted_dict(self) -> dict | None:
+        found = self.interrupted
+        if found is None:
+            return None
+        return dict(asdict(found), lost=found.lost, mtbi=found.mtbi)
 
 
 def since_of(text: str | None) -> str | None:
@@ -129,6 +140,13 @@ def since_of(text: str | None) -> str | None:
     raise ValidationFailed(
         [FieldError("--since", "must be a date (2026-12-01) or a UTC time (2026-12-01T08:00:00Z)")]
     )
+
+
+def epoch_of(since: str | None) -> float | None:
+    """A time as since_of writes it, in seconds since 1970 (UTC)."""
+    if since is None:
+        return None
+    return float(calendar.timegm(time.strptime(since, "%Y-%m-%dT%H:%M:%SZ")))
 
 
 def mtbi_of(hours: float | None) -> float | None:
@@ -205,13 +223,19 @@ def report(
     envs: list[CheckpointEnv] | None = None,
     mtbi_hours: float | None = None,
 ) -> Report:
-    """The running jobs (one qstat, their manifests) and the tasks ended since `since`
-    (every ckpt_dir's history files, read once each); with mtbi_hours, the interval each
-    environment's jobs should checkpoint at (the queues' min_cpu_interval beside it)."""
+    """The running jobs (one qstat, their manifests), the tasks ended since `since` (every
+    ckpt_dir's history files, read once each) and the runs interrupted since then (the
+    accounting file); the interval each environment's jobs should checkpoint at, for the
+    time between interruptions given (mtbi_hours) or else measured."""
     found = Report(since=since_of(since), mtbi=mtbi_of(mtbi_hours))
     envs = envs if envs is not None else EnvStore(ge).list()
+    found.in_use = intervals_in_use(QueueStore(ge).list())
+    path = interruptions.accounting_path(ge.environment())
+    found.interrupted = interruptions.read(path, epoch_of(found.since))
     if found.mtbi is not None:
-        found.in_use = intervals_in_use(QueueStore(ge).list())
+        found.mtbi_from = "given"
+    elif found.interrupted.mtbi is not None:
+        found.mtbi, found.mtbi_from = found.interrupted.mtbi, "accounting"
     now = time.time()
     running = set()
     for row in list_jobs(ge, envs=envs, lookup=0):  # no job's own when: not needed here

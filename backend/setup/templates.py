@@ -13,7 +13,7 @@ from qckpt.backend.gridengine.checkpoint import CheckpointEnv
 from qckpt.backend.gridengine.rules import check_signal
 from qckpt.backend.setup.hooks_install import HOOK
 from qckpt.hooks.errors import UsageError
-from qckpt.hooks.jobinfo import parse_size
+from qckpt.hooks.jobinfo import COMPRESSORS, parse_size
 
 TEMPLATES = ("dmtcp", "dmtcp-cpu", "signal")
 SUPPORTS = {  # what each template's environment can checkpoint, as the hooks do it
@@ -43,6 +43,7 @@ def from_template(
     tmpdir_limit: str | None = None,
     margin: int | None = None,
     max_runs: int | None = None,
+    compress: str = "gzip",
 ) -> CheckpointEnv:
     if template not in TEMPLATES:
         raise ValidationFailed([FieldError("--template", "one of " + ", ".join(TEMPLATES))])
@@ -76,6 +77,14 @@ def from_template(
         if max_runs < 1:
             raise ValidationFailed([FieldError("--max-runs", "at least 1 run")])
         common += f" --max-runs {max_runs}"
+    if compress not in COMPRESSORS:
+        raise ValidationFailed([FieldError("--compress", "one of " + ", ".join(COMPRESSORS))])
+    if compress != "gzip" and template == "signal":
+        raise ValidationFailed(
+            [FieldError("--compress", "DMTCP's images only: the signal engine's programs save")]
+        )
+    if compress != "gzip":
+        common += f" --compress {compress}"
     if same_cpu or template == "dmtcp-cpu":
         common += " --same-cpu"
     if template == "signal":

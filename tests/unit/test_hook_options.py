@@ -40,7 +40,13 @@ def test_options_and_positionals():
 
 @pytest.mark.parametrize(
     "args",
-    [["checkpoint", "--engine", "criu"], ["checkpoint", "--keep", "0"], ["x", "--bogus"], []],
+    [
+        ["checkpoint", "--engine", "criu"],
+        ["checkpoint", "--keep", "0"],
+        ["checkpoint", "--compress", "xz"],
+        ["x", "--bogus"],
+        [],
+    ],
 )
 def test_bad_options_are_usage_errors(args):
     with pytest.raises(UsageError):
@@ -76,3 +82,22 @@ def test_a_bad_tmpdir_limit_in_a_template_names_the_flag():
     with pytest.raises(ValidationFailed) as caught:
         from_template("t", "dmtcp", "/h", "/ckpt", tmpdir_limit="lots")
     assert caught.value.errors[0].field == "--tmpdir-limit"
+
+
+def test_a_template_without_compression_gives_the_hooks_that_flag():
+    env = from_template("t", "dmtcp", "/h", "/ckpt", compress="none")
+    for command in (env.ckpt_command, env.migr_command):
+        assert parse_command_line(command).options.compress == "none"
+    default = from_template("t", "dmtcp", "/h", "/ckpt")
+    assert "--compress" not in default.ckpt_command  # DMTCP's own gzip when not said
+    assert parse_command_line(default.ckpt_command).options.compress == "gzip"
+
+
+def test_compression_is_named_and_only_for_dmtcp_images():
+    with pytest.raises(ValidationFailed) as caught:
+        from_template("t", "signal", "/h", "/ckpt", compress="none")
+    assert caught.value.errors[0].field == "--compress"
+    assert "signal engine" in caught.value.errors[0].rule
+    with pytest.raises(ValidationFailed) as caught:
+        from_template("t", "dmtcp", "/h", "/ckpt", compress="xz")
+    assert caught.value.errors[0].rule == "one of gzip, none"

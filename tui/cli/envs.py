@@ -8,7 +8,7 @@ import sys
 from qckpt.backend.errors import FieldError, QckptError, ValidationFailed
 from qckpt.backend.gridengine.checkpoint import COMMAND_FIELDS, FIELD_NAMES, CheckpointEnv
 from qckpt.backend.gridengine.envs import EnvStore
-from qckpt.backend.setup.templates import SUPPORTS, TEMPLATES, from_template
+from qckpt.backend.setup.templates import COMPRESSORS, SUPPORTS, TEMPLATES, from_template
 from qckpt.tui.output import print_json, print_table, read_text
 from qckpt.tui.rows import ENV_COLUMNS, env_cells
 
@@ -64,6 +64,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=int,
         metavar="N",
         help="runs a job may have at its time limit before it waits in error state",
+    )
+    t.add_argument(
+        "--compress",
+        choices=COMPRESSORS,
+        default="gzip",
+        help="DMTCP images: gzip (DMTCP's own, gzip -1) or none (shorter stops, larger"
+        " images); `python -m tests.bench p2` measures both",
     )
     p.set_defaults(run=cmd_add)
 
@@ -144,6 +151,7 @@ def cmd_add(args: argparse.Namespace, store: EnvStore) -> int:
             tmpdir_limit=args.tmpdir_limit,
             margin=args.margin,
             max_runs=args.max_runs,
+            compress=args.compress,
         )
     else:
         env = CheckpointEnv(**{FIELD_NAMES[q]: v for q, v in ADD_DEFAULTS.items()})

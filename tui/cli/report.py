@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import time
 
 from qckpt.backend.gridengine.runner import GridEngine
 from qckpt.backend.report.summary import Totals, report
@@ -29,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="HOURS",
         type=float,
         help="hours of job run time between interruptions that lose work (host failures,"
-        " reschedules): with it, the interval each environment's jobs should checkpoint at",
+        " reschedules), instead of the rate measured in the accounting file",
     )
     p.set_defaults(run=cmd_report)
 
@@ -69,6 +70,8 @@ def cmd_report(args: argparse.Namespace, ge: GridEngine) -> int:
         print_table([title, *HEADERS], [[name, *cells(groups[name])] for name in sorted(groups)])
         print()
     print_table(["CELL", *HEADERS], [["all", *cells(found.cell)]])
+    print()
+    print_interruptions(found)
     if found.mtbi is not None:
         print()
         print_intervals(found)
@@ -82,6 +85,27 @@ def clock_time(seconds: float) -> str:
     """Seconds as Grid Engine writes a time: HH:MM:SS."""
     whole = int(round(seconds))
     return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def print_interruptions(found) -> None:
+    """What the accounting file says about interrupted runs, and the rate it gives."""
+    seen = found.interrupted
+    if seen is None or seen.problem:
+        print(f"interruptions not measured: {seen.problem if seen else 'no accounting'}")
+        return
+    since = time.strftime("%Y-%m-%d %H:%M", time.gmtime(seen.since)) if seen.since else "-"
+    print(f"Accounting since {since} UTC: {seen.runs} runs, {hours(seen.run_seconds)} of run time")
+    where = ", ".join(f"{h} {n}" for h, n in sorted(seen.by_host.items()))
+    print(
+        f"  lost work: {seen.failures} host failures, {seen.reschedules} reschedules"
+        + (f": one every {hours(seen.mtbi)} of run time ({where})" if seen.mtbi else "")
+    )
+    print(
+        f"  not counted: {seen.migrations} migrations (checkpointed first), {seen.requeues}"
+        f" requeues the jobs asked for, {seen.limits} runs killed at a limit"
+    )
+    if found.mtbi is None:
+        print("  no interruption that lost work: give --mtbi HOURS for the intervals to use")
 
 
 def print_intervals(found) -> None:
@@ -106,11 +130,13 @@ def print_intervals(found) -> None:
         if where and advice.factor is not None and advice.factor >= 2:
             queue = where[1]
             commands.append(f"qckpt queue set {queue} --min-cpu-interval {clock_time(advice.best)}")
-    hours = found.mtbi / 3600
     if not rows:
         print("no environment has a measured checkpoint yet: no interval to suggest")
         return
-    print(f"Checkpoint intervals for an interruption every {hours:g} h of run time:")
+    said = "as given" if found.mtbi_from == "given" else "as measured"
+    print(
+        f"Checkpoint intervals for an interruption every {hours(found.mtbi)} of run time ({said}):"
+    )
     headers = ["ENV", "COST", "IN USE (QUEUE)", "OVERHEAD", "BEST", "OVERHEAD AT BEST"]
     print_table(headers, rows)
     for command in commands:
