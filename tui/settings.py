@@ -2,12 +2,15 @@
 
 refresh: 10          # seconds between refreshes of the current view
 read_only: false     # true disables every change (also `qckpt --read-only`)
+mtbi: 24             # hours of job run time between interruptions that lose work (the
+                     # Environments view's best intervals; default: from accounting)
 keymap:              # binding id -> keys, as Textual's App.set_keymap takes them
   env.delete: ctrl+d
 """
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +26,7 @@ class Settings:
     read_only: bool = False
     keymap: dict[str, str] = field(default_factory=dict)
     hooks_dir: str = ""  # where `qckpt hooks install` put the hooks (templates, starter)
+    mtbi: float | None = None  # hours between interruptions, when not measured
 
 
 def config_path() -> Path:
@@ -66,4 +70,10 @@ def load_settings(path: Path | None = None) -> Settings:
     if not isinstance(hooks_dir, str) or (hooks_dir and not hooks_dir.startswith("/")):
         raise ValidationFailed([FieldError("hooks_dir", "an absolute path")])
     settings.hooks_dir = hooks_dir
+    mtbi = data.get("mtbi")
+    if mtbi is not None and (
+        not isinstance(mtbi, (int, float)) or isinstance(mtbi, bool) or not 0 < mtbi < math.inf
+    ):
+        raise ValidationFailed([FieldError("mtbi", "a number of hours above 0")])
+    settings.mtbi = float(mtbi) if mtbi is not None else None
     return settings

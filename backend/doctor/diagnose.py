@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from qckpt.backend.doctor import checks
 from qckpt.backend.doctor.findings import Cell, Finding, fail, ok
+from qckpt.backend.doctor.intervals import check_intervals
 from qckpt.backend.errors import GridEngineError
 from qckpt.backend.gridengine.runner import GridEngine
 
 
-def diagnose(ge: GridEngine, probe_user: str | None = None) -> list[Finding]:
-    """Every check; with probe_user, also a probe job on every execution host, as that user."""
+def diagnose(
+    ge: GridEngine, probe_user: str | None = None, mtbi_hours: float | None = None
+) -> list[Finding]:
+    """Every check; with probe_user, also a probe job on every execution host, as that user;
+    intervals judged for the hours between interruptions given, else those measured."""
     try:
         cell = Cell.read(ge)
     except GridEngineError as exc:  # unreachable, or no such cell
@@ -18,6 +22,7 @@ def diagnose(ge: GridEngine, probe_user: str | None = None) -> list[Finding]:
     findings = [ok("qmaster", ge.describe(), "sge_qmaster answers")]
     for check in checks.ALL:
         findings += check(cell)
+    findings += check_intervals(ge, cell, mtbi_hours)
     if probe_user:
         findings += checks.check_hosts(cell, ge, probe_user)
     return findings

@@ -19,6 +19,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+FAR = 2.0  # an interval this many times longer or shorter than the best: worth saying
+
+
+def clock_time(seconds: float) -> str:
+    """Seconds as Grid Engine writes a time: HH:MM:SS."""
+    whole = int(round(seconds))
+    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
 
 def young(cost: float, mtbi: float) -> float:
     return math.sqrt(2 * cost * mtbi)

@@ -76,6 +76,7 @@ class Report:
     forged: int = 0  # history lines not believed: another owner's name in a user's file
     bad: int = 0  # history lines that are not what the hooks write
     in_use: dict[str, tuple[float, str]] = field(default_factory=dict)  # env -> (s, queue)
+    asked: dict[str, list[tuple[str, float]]] = field(default_factory=dict)  # env -> (job, -c)
 
     def advice(self, env: str) -> Advice | None:
         """The interval to use for an environment's jobs: its measured cost of a checkpoint
@@ -222,14 +223,17 @@ def report(
     since: str | None = None,
     envs: list[CheckpointEnv] | None = None,
     mtbi_hours: float | None = None,
+    queues: list[Queue] | None = None,
+    lookup: int | None = 0,
 ) -> Report:
     """The running jobs (one qstat, their manifests), the tasks ended since `since` (every
     ckpt_dir's history files, read once each) and the runs interrupted since then (the
     accounting file); the interval each environment's jobs should checkpoint at, for the
-    time between interruptions given (mtbi_hours) or else measured."""
+    time between interruptions given (mtbi_hours) or else measured. With lookup None,
+    also each running job's own `qsub -c` interval (a `qstat -j` per hundred jobs)."""
     found = Report(since=since_of(since), mtbi=mtbi_of(mtbi_hours))
     envs = envs if envs is not None else EnvStore(ge).list()
-    found.in_use = intervals_in_use(QueueStore(ge).list())
+    found.in_use = intervals_in_use(queues if queues is not None else QueueStore(ge).list())
     path = interruptions.accounting_path(ge.environment())
     found.interrupted = interruptions.read(path, epoch_of(found.since))
     if found.mtbi is not None:
@@ -238,7 +242,9 @@ def report(
         found.mtbi, found.mtbi_from = found.interrupted.mtbi, "accounting"
     now = time.time()
     running = set()
-    for row in list_jobs(ge, envs=envs, lookup=0):  # no job's own when: not needed here
+    for row in list_jobs(ge, envs=envs, lookup=lookup):
+        if row.interval and row.env:
+            found.asked.setdefault(row.env, []).append((row.job_id, float(row.interval)))
         task = running_task(row, now)
         if task is not None:
             running.add(task.key)

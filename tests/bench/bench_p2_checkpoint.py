@@ -4,6 +4,7 @@ a coordinator, dmtcp_restart) vs a bare coordinator and `dmtcp_restart` of the s
 each timed until its coordinator says RUNNING=yes with the job's process back.
 
 Goals: checkpoint <= 1.0x, restart <= 1.1x. Needs DMTCP (on PATH or under /opt/dmtcp).
+Then bench_p2_compression: the same job's time and size with gzip and without.
 Run: python -m tests.bench.bench_p2_checkpoint [MiB]
 """
 
@@ -145,6 +146,9 @@ def main() -> None:
         os.killpg(job.pid, 9)
         job.wait()
         restarts(hooks_dir, env, task_dir, job_err, dmtcp_command)
+        from tests.bench.bench_p2_compression import compare
+
+        compare(mib, hooks_dir)
     finally:
         kill_group(job.pid)
         job.wait()

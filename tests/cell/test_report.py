@@ -44,6 +44,24 @@ def history_of(ckpt_dir: str, user: str, job: str) -> dict | None:
     return None
 
 
+def interval_findings(shell_env: dict) -> dict[str, dict]:
+    """`qckpt doctor --json --mtbi 24`: its interval findings by subject."""
+    done = subprocess.run(
+        [QCKPT, "doctor", "--json", "--mtbi", "24"], capture_output=True, text=True, env=shell_env
+    )
+    return {f["subject"]: f for f in json.loads(done.stdout) if f["check"] == "interval"}
+
+
+def seconds(clock: str) -> int:
+    hours, minutes, secs = (int(part) for part in clock.split(":"))
+    return hours * 3600 + minutes * 60 + secs
+
+
+def running_keys(ge) -> set[str]:
+    lines = ge.qstat("-u", "*", "-s", "r").stdout.splitlines()[2:]
+    return {line.split()[0] for line in lines if line.strip()}
+
+
 @pytest.mark.parametrize("engine", ["signal", "dmtcp"])
 def test_a_migrated_jobs_figures_reach_its_history_and_the_report(sandbox, name_for, engine):
     if engine == "dmtcp" and not has_dmtcp():
@@ -63,6 +81,7 @@ def test_a_migrated_jobs_figures_reach_its_history_and_the_report(sandbox, name_
         moved = submit(ge, sandbox, *common, "-o", f"{out}/moved", *job_args)
         running = submit(ge, sandbox, *common, "-o", f"{out}/running", *long_args)
         ckpt = sandbox.ckpt_dir
+        slow = None
         try:
             wait_until(
                 lambda: events_of(ckpt, moved).count("checkpoint") >= 2, 90, "two checkpoints"
@@ -122,9 +141,26 @@ def test_a_migrated_jobs_figures_reach_its_history_and_the_report(sandbox, name_
             command = next(ln for ln in said.splitlines() if "far from the best" in ln)
             args = command.split(": ", 1)[1].split()
             assert args[:4] == ["qckpt", "queue", "set", queue]
+            # the doctor warns of it with the same command, and of a job asking for a far
+            # longer interval (qsub -c; Grid Engine takes the longer of it and the queue's)
+            slow = submit(ge, sandbox, *common[:-4], "-c", "10:00:00", "-j", "y", *long_args)
+            wait_until(lambda: slow in running_keys(ge), 60, "the slow job's start")
+            warned = interval_findings(shell_env)
+            fix = warned[f"{env} on {queue}"]["fix"].split()  # the job checkpoints meanwhile
+            assert fix[:-1] == args[:-1] and seconds(fix[-1]) == pytest.approx(
+                seconds(args[-1]), rel=0.1
+            )
+            assert "expected overhead" in warned[f"{env} on {queue}"]["message"]
+            assert f"({slow})" in warned[env]["message"]
+            assert warned[env]["fix"].startswith(f"submit such jobs with -c {fix[-1]} ")
             assert subprocess.run([QCKPT, *args[1:]], env=shell_env).returncode == 0
             after = json.loads(report("--json", "--mtbi", "24").stdout)["by_env"][env]
             assert after["interval"]["factor"] < 1.05
+            ge.run(["qdel", slow], user=sandbox.user)
+            wait_finished(ge, sandbox, [slow], timeout=60)
+            settled = interval_findings(shell_env)
+            assert settled[env]["status"] == "pass", settled
+            assert f"{env} on {queue}" not in settled
             bad = report("--mtbi", "0")
             assert bad.returncode == 1 and "--mtbi" in bad.stderr
             text = subprocess.run(
@@ -134,5 +170,5 @@ def test_a_migrated_jobs_figures_reach_its_history_and_the_report(sandbox, name_
             assert text.returncode == 1 and text.stderr.count("\n") == 1
             assert "--since" in text.stderr
         finally:
-            ge.run(["qdel", running, moved], check=False)
+            ge.run(["qdel", *(j for j in (running, moved, slow) if j)], check=False)
             wait_finished(ge, sandbox, [running, moved], timeout=60)

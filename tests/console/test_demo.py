@@ -16,6 +16,7 @@ from qckpt.backend.gridengine.queues import QueueStore
 from qckpt.backend.jobs.listing import list_jobs
 from qckpt.backend.sandbox.demo import MOVED, QUEUE, load_demo
 from qckpt.tui.app import QckptApp
+from qckpt.tui.components.environments import EnvironmentsView
 from qckpt.tui.rows import JOB_COLUMNS
 from qckpt.tui.settings import Settings
 from tests.cell.jobs import has_dmtcp, wait_until
@@ -85,11 +86,21 @@ async def test_the_demo_checkpoints_migrates_and_shows_it(
     array = demo_cell["demo-array"]
     assert {f"{array}.1", f"{array}.2"} <= set(now)
 
-    app = QckptApp(ge=ge, settings=Settings(refresh=60))
+    app = QckptApp(ge=ge, settings=Settings(refresh=60, mtbi=24.0))
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(app, pilot)
-        shown = {str(app.query_one("#env-table", DataTable).get_row(n)[0]) for n in envs}
+        env_table = app.query_one("#env-table", DataTable)
+        shown = {str(env_table.get_row(n)[0]) for n in envs}
         assert shown == set(envs)
+        # what a checkpoint of its jobs costs, the interval in use (the queue's 20 s) and
+        # the best for an interruption a day (the settings' mtbi), with the command
+        cells = dict(zip(EnvironmentsView.COLUMNS, (str(c) for c in env_table.get_row(engine))))
+        assert cells["CKPT COST"].endswith("s") and cells["INTERVAL"] == "00:00:20"
+        assert cells["BEST"].endswith("x)")  # seconds of cost against a day: far longer
+        await select_row(app, pilot, engine)
+        details = shown_text(app.query_one("#env-details"))
+        assert f"qckpt queue set {QUEUE} --min-cpu-interval" in details
+        assert "every 24 h of run time (as set)" in details
         save(app, "demo_environments")
         await app.switch_view("queues")
         await settle(app, pilot)

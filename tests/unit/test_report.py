@@ -126,3 +126,23 @@ def test_an_environment_gets_advice_only_with_a_measured_cost_and_an_interruptio
     assert found.advice("none") is None and Report(since=None).advice("dmtcp") is None
     data = found.as_dict()["by_env"]
     assert data["dmtcp"]["interval"]["queue"] == "long.q" and "interval" not in data["none"]
+
+
+def test_the_environments_view_shows_the_interval_beside_the_best():
+    from qckpt.tui.intervals import interval_cells, interval_details
+
+    found = Report(since="2026-11-06T00:00:00Z", mtbi=86400.0, mtbi_from="accounting")
+    found.in_use = {"dmtcp": (3600.0, "long.q")}
+    found.add(ended_task(record("ann", "1", env="dmtcp")))  # 2 s a checkpoint
+    # Daly's interval for C = 2 s, M = 24 h: 586.54 s
+    assert interval_cells(found, "dmtcp") == ["2.0s", "01:00:00", "00:09:47 (6x)"]
+    assert interval_cells(found, "other") == ["-", "-", "-"]
+    assert interval_cells(None, "dmtcp") == ["...", "...", "..."]  # not measured yet
+    lines = dict(interval_details(found, "dmtcp"))
+    assert lines["set it"] == "qckpt queue set long.q --min-cpu-interval 00:09:47"
+    assert "every 24 h of run time (as measured)" in lines["best interval"]
+    found.in_use = {"dmtcp": (600.0, "long.q")}  # near the best: nothing to set
+    assert "set it" not in dict(interval_details(found, "dmtcp"))
+    unknown = Report(since=None)
+    unknown.add(ended_task(record("ann", "1", env="dmtcp")))
+    assert "not known" in dict(interval_details(unknown, "dmtcp"))["best interval"]

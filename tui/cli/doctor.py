@@ -23,6 +23,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="also ask every execution host, by a short job each (as --user)",
     )
     p.add_argument("--user", metavar="USER", help="an ordinary user for those jobs")
+    p.add_argument(
+        "--mtbi",
+        metavar="HOURS",
+        type=float,
+        help="hours of job run time between interruptions that lose work, to judge"
+        " checkpoint intervals by (default: as measured in the accounting file)",
+    )
     p.set_defaults(run=cmd_doctor)
 
 
@@ -33,7 +40,7 @@ def cmd_doctor(args: argparse.Namespace, ge: GridEngine) -> int:
         user = args.user or env.get("QCKPT_SANDBOX_USER") or env.get("SUDO_USER")
         if not ordinary_user(user):
             raise ValidationFailed([FieldError("--user", "an ordinary user (uid >= 1000)")])
-    findings = diagnose(ge, probe_user=user)
+    findings = diagnose(ge, probe_user=user, mtbi_hours=args.mtbi)
     shown = [f for f in findings if f.status != "pass"] if args.problems else findings
     if args.json:
         print_json([f.as_dict() for f in shown])

@@ -6,6 +6,7 @@ import argparse
 import time
 
 from qckpt.backend.gridengine.runner import GridEngine
+from qckpt.backend.report.interval import FAR, clock_time
 from qckpt.backend.report.summary import Totals, report
 from qckpt.tui.output import human, print_json, print_table
 from qckpt.tui.rows import share
@@ -81,12 +82,6 @@ def cmd_report(args: argparse.Namespace, ge: GridEngine) -> int:
     return 0
 
 
-def clock_time(seconds: float) -> str:
-    """Seconds as Grid Engine writes a time: HH:MM:SS."""
-    whole = int(round(seconds))
-    return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
-
-
 def print_interruptions(found) -> None:
     """What the accounting file says about interrupted runs, and the rate it gives."""
     seen = found.interrupted
@@ -127,7 +122,7 @@ def print_intervals(found) -> None:
                 share(advice.overhead_best),
             ]
         )
-        if where and advice.factor is not None and advice.factor >= 2:
+        if where and advice.factor is not None and advice.factor >= FAR:
             queue = where[1]
             commands.append(f"qckpt queue set {queue} --min-cpu-interval {clock_time(advice.best)}")
     if not rows:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+import time
+from typing import TYPE_CHECKING
+
 from textual import work
 from textual.binding import Binding
 
@@ -9,10 +13,14 @@ from qckpt.backend.errors import ChangedOnCell
 from qckpt.backend.gridengine.checkpoint import CheckpointEnv
 from qckpt.backend.gridengine.envs import EnvStore
 
+from ..intervals import INTERVAL_COLUMNS, interval_cells, interval_details
 from ..rows import ENV_COLUMNS, env_cells
 from .dialogs import ConfirmScreen, ValueScreen
 from .tables import current_key, details_grid
 from .view import View
+
+if TYPE_CHECKING:
+    from qckpt.backend.report.summary import Report
 
 
 class EnvironmentsView(View):
@@ -25,12 +33,16 @@ class EnvironmentsView(View):
         Binding("ctrl+d", "delete", "Delete", id="env.delete"),
     ]
     KEY = "env"
-    COLUMNS = ENV_COLUMNS
+    COLUMNS = (*ENV_COLUMNS, *INTERVAL_COLUMNS)
+    MEASURE_EVERY = 60.0  # seconds between reports of what checkpoints cost
+    WINDOW = 30 * 86400  # the checkpoints and interruptions measured: the last 30 days
     CHANGES = ("add", "edit", "clone", "delete")
 
     def __init__(self, *args, **kwargs) -> None:  # View's: Grid Engine, the hooks' folder
         super().__init__(*args, **kwargs)
         self.envs: dict[str, CheckpointEnv] = {}
+        self.report: Report | None = None  # what checkpoints cost, and the interval to use
+        self.measured_at = -math.inf
 
     @property
     def store(self) -> EnvStore:
@@ -39,6 +51,24 @@ class EnvironmentsView(View):
     # -- reading -----------------------------------------------------------------
     def refresh_data(self, force: bool = False) -> None:
         self.load()
+        if force or time.monotonic() - self.measured_at >= self.MEASURE_EVERY:
+            self.measured_at = time.monotonic()
+            self.measure()
+
+    @work(thread=True, exclusive=True, group="env-costs", exit_on_error=False)
+    def measure(self) -> None:
+        """The report's figures per environment: slower than the list (every running job's
+        manifest, the history files, the accounting file), so after it and less often."""
+        from qckpt.backend.report.summary import report
+
+        settings = getattr(self.app, "settings", None)
+        since = time.strftime("%Y-%m-%d", time.gmtime(time.time() - self.WINDOW))
+        found = report(self.ge, since=since, mtbi_hours=getattr(settings, "mtbi", None))
+        self.app.call_from_thread(self.show_report, found)
+
+    def show_report(self, found: Report) -> None:
+        self.report = found
+        self.show_filtered()
 
     @work(thread=True, exclusive=True, group="environments", exit_on_error=False)
     def load(self) -> None:
@@ -47,7 +77,8 @@ class EnvironmentsView(View):
 
     def show(self, envs: list[CheckpointEnv]) -> None:
         self.envs = {e.name: e for e in envs}
-        self.table.sync({e.name: env_cells(e) for e in envs}, self.text_filter)
+        rows = {e.name: env_cells(e) + interval_cells(self.report, e.name) for e in envs}
+        self.table.sync(rows, self.text_filter)
         self.loaded()
         self.show_details()
 
@@ -64,7 +95,10 @@ class EnvironmentsView(View):
         if env is None:
             details.update("No checkpoint environment: press a to add one.")
         else:
-            details.update(details_grid(list(env.as_dict().items()) + list(env.extra.items())))
+            pairs = list(env.as_dict().items()) + list(env.extra.items())
+            # what its checkpoints cost and the interval to use first: the commands wrap long
+            figures = interval_details(self.report, env.name)
+            details.update(details_grid(pairs[:1] + figures + pairs[1:]))
 
     # -- changing ----------------------------------------------------------------
     def action_add(self) -> None:
