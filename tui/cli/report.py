@@ -99,6 +99,8 @@ def print_interruptions(found) -> None:
         f"  not counted: {seen.migrations} migrations (checkpointed first), {seen.requeues}"
         f" requeues the jobs asked for, {seen.limits} runs killed at a limit"
     )
+    if seen.bad:
+        print(f"  {seen.bad} accounting lines not as Grid Engine 8.1 writes them: left out")
     if found.mtbi is None:
         print("  no interruption that lost work: give --mtbi HOURS for the intervals to use")
 
