@@ -139,8 +139,9 @@ def dmtcp_env(env: dict[str, str], host: str, port: int, tmp: str, images: str) 
 
 
 def compression(env: dict[str, str], compress: str) -> dict[str, str]:
-    """The launch's (or restart's) environment for the compression the environment chose."""
-    return dict(env, DMTCP_GZIP="0" if compress == "none" else "1")
+    """The launch's (or restart's) environment for the compression the environment chose;
+    with gzip, DMTCP's default, a job's own DMTCP_GZIP stays as the job has it."""
+    return dict(env, DMTCP_GZIP="0") if compress == "none" else env
 
 
 def start_coordinator(

@@ -19,9 +19,9 @@ free text, so the fields after it are counted from the end). What a run's `faile
 
 Only failures (19) and reschedules (25, not exit 99) lose work: they make the rate the
 checkpoint interval is chosen for. Migrations and limit kills are counted beside them. A
-record without a time of its own is as old as the record before it (the file is written in
-the order runs end). Each parallel job's `qrsh -inherit` task has a record of its own; only
-the master's (pe_taskid NONE) counts.
+record without a time of its own is dated by the next record that has one (the file is
+written in the order runs end). Each parallel job's `qrsh -inherit` task has a record of
+its own; only the master's (pe_taskid NONE) counts.
 
 The file is the qmaster's: it is believed only when it belongs to the owner of its folder
 and no one else may write it. At most its last CAP bytes are read (some 90,000 runs).
@@ -92,29 +92,32 @@ def read(path: str, since: float | None = None, cap: int = CAP) -> Interruptions
     if problem:
         return Interruptions(problem=problem)
     found = Interruptions()
-    records = []
+    records = []  # (ended, wall clock, failed, exit status, host) of masters' runs
     for line in safe.read_tail(path, cap).decode(errors="replace").splitlines():
         if not line or line.startswith("#"):
             continue
-        parts = line.split(":")
+        if line.count(":") < FIELDS - 1:
+            found.bad += 1
+            continue
+        head = line.split(":", 14)  # the fields up to ru_wallclock, and the rest
         try:
-            if len(parts) < FIELDS:
-                raise ValueError("too few fields")
-            records.append((float(parts[10]), float(parts[13]), parts))
+            ended, wall = float(head[10]), float(head[13])
         except ValueError:
             found.bad += 1
+            continue
+        master = line.rsplit(":", 4)[1] == "NONE"  # pe_taskid: not a qrsh -inherit task
+        records.append((ended, wall, head[11], head[12], head[1], master))
     # A record without an end time (a failure, a reschedule) was written when it happened:
     # before the next record that has one. The last ones happened by now.
     when = time.time()
     for index in range(len(records) - 1, -1, -1):
-        ended, wall, parts = records[index]
+        ended, *rest = records[index]
         when = ended or when
-        records[index] = (when, wall, parts)
-    for when, wall, parts in records:
-        if (since is not None and when < since) or parts[-4] != "NONE":
-            continue  # too old, or a parallel job's qrsh -inherit task
-        found.since = when if found.since is None else found.since
-        count(found, parts[11], parts[12], parts[1], wall)
+        records[index] = (when, *rest)
+    for when, wall, failed, exit_status, host, master in records:
+        if master and (since is None or when >= since):
+            found.since = when if found.since is None else found.since
+            count(found, failed, exit_status, host, wall)
     return found
 
 

@@ -20,7 +20,7 @@ import tempfile
 import time
 
 from qckpt.hooks import engine_dmtcp, layout
-from tests.bench.common import hooks, spool, starter_env
+from tests.bench.common import checkpointing_job, dmtcp_running, hooks
 from tests.cell.jobs import has_dmtcp
 
 ROUNDS = 6
@@ -44,25 +44,9 @@ def main() -> None:
     ckpt_dir = tempfile.mkdtemp(prefix="qckpt-bench-ckpt-", dir="/var/tmp")
     job_tmp = tempfile.mkdtemp(prefix="qckpt-bench-tmp-")
     ready = os.path.join(job_tmp, "ready")
-    command = f"{hook} checkpoint --engine dmtcp --keep 2 --timeout 600"
-    config = {
-        "ckpt_job": "1",
-        "ckpt_interface": "application-level",
-        "ckpt_command": command + " $job_id $ja_task_id $ckpt_dir $job_pid",
-        "ckpt_dir": ckpt_dir,
-        "handle_as_binary": "1",
-        "no_shell": "1",
-    }
-    env = starter_env(
-        spool(config),
-        JOB_ID="60",
-        SGE_TASK_ID="undefined",
-        RESTARTED="0",
-        SGE_CKPT_ENV="bench",
-        SGE_CKPT_DIR=ckpt_dir,
-        TMPDIR=job_tmp,
-        DMTCP_GZIP="0",  # the same for both sides; gzip would measure zlib, not us
-    )
+    # no compression, for both sides (the job's): gzip would measure zlib, not us
+    command = f"{hook} checkpoint --engine dmtcp --keep 2 --timeout 600 --compress none"
+    env = checkpointing_job(command, ckpt_dir, job_tmp, "60")
     job_err = open(os.path.join(job_tmp, "job.err"), "w")  # noqa: SIM115 (the job's lifetime)
     job = subprocess.Popen(
         [
@@ -86,6 +70,7 @@ def main() -> None:
         if not os.path.exists(ready):
             with open(os.path.join(job_tmp, "job.err")) as handle:
                 raise SystemExit("P2: the job did not start:\n" + handle.read()[-2000:])
+        wait_for(lambda: dmtcp_running(task_dir), "the job to run under DMTCP")
         coordinator = layout.read_json(
             os.path.join(task_dir, layout.DMTCP, engine_dmtcp.PORT_FILE)
         )  # the owner's private record of the port

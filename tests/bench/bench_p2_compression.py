@@ -19,7 +19,7 @@ import time
 
 from qckpt.hooks import engine_dmtcp, layout
 from tests.bench.bench_p2_checkpoint import kill_group, new_port, running, wait_for
-from tests.bench.common import hooks, spool, starter_env
+from tests.bench.common import checkpointing_job, dmtcp_running, hooks
 from tests.cell.jobs import has_dmtcp
 
 ROUNDS = 3
@@ -58,23 +58,7 @@ def measure(hooks_dir: str, mib: int, memory: str, compress: str) -> tuple[float
     job_tmp = tempfile.mkdtemp(prefix="qckpt-bench-tmp-")
     ready = os.path.join(job_tmp, "ready")
     command = f"{hook} checkpoint --engine dmtcp --keep 2 --timeout 900 --compress {compress}"
-    config = {
-        "ckpt_job": "1",
-        "ckpt_interface": "application-level",
-        "ckpt_command": command + " $job_id $ja_task_id $ckpt_dir $job_pid",
-        "ckpt_dir": ckpt_dir,
-        "handle_as_binary": "1",
-        "no_shell": "1",
-    }
-    env = starter_env(
-        spool(config),
-        JOB_ID="61",
-        SGE_TASK_ID="undefined",
-        RESTARTED="0",
-        SGE_CKPT_ENV="bench",
-        SGE_CKPT_DIR=ckpt_dir,
-        TMPDIR=job_tmp,
-    )
+    env = checkpointing_job(command, ckpt_dir, job_tmp, "61")
     env.pop("DMTCP_GZIP", None)  # the environment's choice, as the hooks set it
     holder = HOLDER.format(memory=MEMORY[memory])
     starter = os.path.join(hooks_dir, "qckpt-starter")
@@ -119,11 +103,6 @@ def measure(hooks_dir: str, mib: int, memory: str, compress: str) -> tuple[float
         job.wait()
         shutil.rmtree(ckpt_dir, ignore_errors=True)
         shutil.rmtree(job_tmp, ignore_errors=True)
-
-
-def dmtcp_running(task_dir: str) -> bool:
-    manifest = layout.read_json(os.path.join(task_dir, layout.MANIFEST)) or {}
-    return (manifest.get("coordinator") or {}).get("state") not in (None, engine_dmtcp.STARTING)
 
 
 def image_bytes(generation: str) -> int:

@@ -7,6 +7,7 @@ import statistics
 import tempfile
 
 from qckpt.backend.setup.hooks_install import install
+from qckpt.hooks import engine_dmtcp, layout
 
 
 def hooks() -> str:
@@ -31,6 +32,35 @@ def starter_env(spool_dir: str, **extra: str) -> dict[str, str]:
         SGE_STARTER_USE_LOGIN_SHELL="false",
         **extra,
     )
+
+
+def checkpointing_job(command: str, ckpt_dir: str, job_tmp: str, job: str, **extra) -> dict:
+    """The starter's environment for job `job` of a checkpoint environment whose
+    ckpt_command is `command` (its arguments added), as the shepherd would give it."""
+    config = {
+        "ckpt_job": "1",
+        "ckpt_interface": "application-level",
+        "ckpt_command": command + " $job_id $ja_task_id $ckpt_dir $job_pid",
+        "ckpt_dir": ckpt_dir,
+        "handle_as_binary": "1",
+        "no_shell": "1",
+    }
+    return starter_env(
+        spool(config),
+        JOB_ID=job,
+        SGE_TASK_ID="undefined",
+        RESTARTED="0",
+        SGE_CKPT_ENV="bench",
+        SGE_CKPT_DIR=ckpt_dir,
+        TMPDIR=job_tmp,
+        **extra,
+    )
+
+
+def dmtcp_running(task_dir: str) -> bool:
+    """Whether the starter has seen the job run under DMTCP (a checkpoint can be asked)."""
+    manifest = layout.read_json(os.path.join(task_dir, layout.MANIFEST)) or {}
+    return (manifest.get("coordinator") or {}).get("state") not in (None, engine_dmtcp.STARTING)
 
 
 def ms(seconds: list[float]) -> str:

@@ -64,6 +64,12 @@ def events_of(ckpt_dir: str, job: str, task: int = 1) -> list[str]:
     return [e.event for e in events.read(ckpt_dir, f"{job}.{task}").events]
 
 
+def compressed(image: str) -> bool:
+    """Whether a DMTCP image is a gzip stream (DMTCP's default) rather than plain."""
+    with open(image, "rb") as handle:
+        return handle.read(2) == b"\x1f\x8b"
+
+
 def submit(ge: GridEngine, sandbox: Sandbox, *args: str, stdin: str | None = None) -> str:
     out = ge.run(["qsub", *args], user=sandbox.user, cwd="/tmp", input=stdin).stdout
     match = re.search(r"Your job(?:-array)? (\d+)", out)

@@ -21,6 +21,7 @@ from qckpt.hooks import generations, layout
 from tests.cell.jobs import (
     accounting,
     checkpointing_queue,
+    compressed,
     events_of,
     has_dmtcp,
     scratch,
@@ -78,6 +79,7 @@ def test_dmtcp_checkpoint_migrate_restart_and_clean(sandbox, dmtcp_queue):
     assert images and all(
         stat.S_IMODE(os.stat(os.path.join(generation, n)).st_mode) == 0o600 for n in images
     )
+    assert all(compressed(os.path.join(generation, n)) for n in images)  # DMTCP's own gzip
     # the checkpoints after a generation leave it as it was taken: one to fall back on
     wait_until(lambda: len(layout.complete_generations(task_dir)) >= 2, 60, "a 2nd generation")
     older = os.path.join(task_dir, layout.gen_name(layout.complete_generations(task_dir)[0]))

@@ -65,8 +65,9 @@ def test_host_failures_and_reschedules_set_the_rate_and_requeues_do_not(sandbox)
         sandbox.up(log=lambda _line: None, hosts=3)
     wait_finished(ge, sandbox, jobs, timeout=60)
 
+    shell_env = {"PATH": "/usr/bin:/bin", **sandbox.env()}  # the cell's, as its admin has it
     out = subprocess.run(
-        [QCKPT, "report", "--json", "--since", since], capture_output=True, text=True
+        [QCKPT, "report", "--json", "--since", since], capture_output=True, text=True, env=shell_env
     )
     assert out.returncode == 0, out.stderr
     found = json.loads(out.stdout)
@@ -76,12 +77,15 @@ def test_host_failures_and_reschedules_set_the_rate_and_requeues_do_not(sandbox)
     assert seen["run_seconds"] >= 5  # the requeued job's two runs at least
     assert found["mtbi_from"] == "accounting"
     assert found["mtbi"] == pytest.approx(seen["run_seconds"] / 2)
-    text = subprocess.run([QCKPT, "report", "--since", since], capture_output=True, text=True)
+    text = subprocess.run(
+        [QCKPT, "report", "--since", since], capture_output=True, text=True, env=shell_env
+    )
     assert "1 host failures, 1 reschedules: one every" in text.stdout
     given = subprocess.run(
         [QCKPT, "report", "--json", "--since", since, "--mtbi", "24"],
         capture_output=True,
         text=True,
+        env=shell_env,
     )
     assert json.loads(given.stdout)["mtbi"] == 24 * 3600
     assert json.loads(given.stdout)["mtbi_from"] == "given"
