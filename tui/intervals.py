@@ -17,15 +17,18 @@ def interval_cells(found: Report | None, name: str) -> list[str]:
     """Its cost of a checkpoint, the interval in use and the best one ("-": not known)."""
     if found is None:
         return ["...", "...", "..."]
-    totals = found.by_env.get(name)
-    cost = f"{totals.stopped / totals.checkpoints:.1f}s" if totals and totals.checkpoints else "-"
+    cost = found.cost(name)
     where = found.in_use.get(name)
     advice = found.advice(name)
     best = "-"
     if advice is not None:
         off = advice.factor
         best = clock_time(advice.best) + (f" ({off:.0f}x)" if off and off >= FAR else "")
-    return [cost, clock_time(where[0]) if where else "-", best]
+    return [
+        f"{cost:.1f}s" if cost is not None else "-",
+        clock_time(where[0]) if where else "-",
+        best,
+    ]
 
 
 def interval_details(found: Report | None, name: str) -> list[tuple[str, str]]:
@@ -33,13 +36,15 @@ def interval_details(found: Report | None, name: str) -> list[tuple[str, str]]:
     if found is None:
         return [("interval", "measuring (checkpoints, history, accounting)...")]
     totals = found.by_env.get(name)
-    if not totals or not totals.checkpoints:
+    cost = found.cost(name)
+    if totals is None or cost is None:
         return [("checkpoint cost", "no checkpoint measured yet")]
-    cost = totals.stopped / totals.checkpoints
+    owners = sum(1 for env, _owner in found.env_users if env == name)
     lines = [
         (
             "checkpoint cost",
-            f"{cost:.2f} s stopped per checkpoint ({totals.checkpoints} checkpoints"
+            f"{cost:.2f} s stopped per checkpoint (the median of {owners} users' means;"
+            f" {totals.checkpoints} checkpoints"
             + (f" since {found.since[:10]})" if found.since else ")"),
         )
     ]

@@ -42,10 +42,9 @@ def check_intervals(ge: GridEngine, cell: Cell, mtbi_hours: float | None = None)
 
 
 def env_findings(found: Report, cell: Cell, name: str) -> list[Finding]:
-    totals = found.by_env.get(name)
-    if totals is None or not totals.checkpoints or not totals.stopped:
+    cost = found.cost(name)
+    if cost is None:
         return [ok("interval", name, "no checkpoint measured yet: no interval to judge")]
-    cost = totals.stopped / totals.checkpoints
     said = (
         f"a checkpoint stops its jobs {cost:.1f} s; an interruption every"
         f" {hours(found.mtbi)} of run time ({found.mtbi_from or 'given'})"

@@ -4,6 +4,7 @@ the whole cell: the running jobs' manifests and the ended ones' history lines su
 from __future__ import annotations
 
 import calendar
+import statistics
 import time
 from dataclasses import asdict, dataclass, field, fields
 
@@ -77,15 +78,27 @@ class Report:
     bad: int = 0  # history lines that are not what the hooks write
     in_use: dict[str, tuple[float, str]] = field(default_factory=dict)  # env -> (s, queue)
     asked: dict[str, list[tuple[str, float]]] = field(default_factory=dict)  # env -> (job, -c)
+    env_users: dict[tuple[str, str], Totals] = field(default_factory=dict)  # (env, owner)
+
+    def cost(self, env: str) -> float | None:
+        """What one checkpoint stops an environment's jobs: each owner's mean over their
+        tasks, and the median of those. The figures come from files their owners write
+        (manifests, history lines): one user's numbers, however forged, move the median by
+        one place among the users', not to any value they like."""
+        means = [
+            t.stopped / t.checkpoints
+            for (name, _owner), t in self.env_users.items()
+            if name == env and t.checkpoints > 0 and t.stopped > 0
+        ]
+        return statistics.median(means) if means else None
 
     def advice(self, env: str) -> Advice | None:
         """The interval to use for an environment's jobs: its measured cost of a checkpoint
-        and the given time between interruptions (None without either)."""
-        totals = self.by_env.get(env)
-        if self.mtbi is None or totals is None or not totals.checkpoints or not totals.stopped:
+        and the time between interruptions (None without either)."""
+        cost = self.cost(env)
+        if self.mtbi is None or cost is None:
             return None
         current = self.in_use.get(env)
-        cost = totals.stopped / totals.checkpoints
         return advise(cost, self.mtbi, current[0] if current else None)
 
     def add(self, task: Task) -> None:
@@ -96,6 +109,7 @@ class Report:
             (self.by_host, task.host),
         ):
             groups.setdefault(name or "-", Totals()).add(task)
+        self.env_users.setdefault((task.env or "-", task.owner or "-"), Totals()).add(task)
 
     def as_dict(self) -> dict:
         def sorted_groups(groups: dict[str, Totals]) -> dict:

@@ -128,6 +128,19 @@ def test_an_environment_gets_advice_only_with_a_measured_cost_and_an_interruptio
     assert data["dmtcp"]["interval"]["queue"] == "long.q" and "interval" not in data["none"]
 
 
+def test_one_users_forged_figures_cannot_set_an_environments_cost():
+    found = Report(since=None, mtbi=86400.0)
+    for owner, job in (("ann", "1"), ("bob", "2"), ("bob", "3")):
+        found.add(ended_task(record(owner, job)))  # 10 checkpoints, 20 s stopped: 2 s each
+    found.add(ended_task(record("cy", "4", checkpoints=10, stopped=30.0)))  # 3 s each
+    assert found.cost("dmtcp") == 2.0  # the median of 2, 2 and 3
+    for job in range(5, 105):  # mallory's own history: many tasks, huge stops
+        found.add(ended_task(record("mallory", str(job), checkpoints=1, stopped=1e9)))
+    assert found.cost("dmtcp") == 2.5  # one user more: the median of 2, 2, 3 and 1e9
+    assert found.advice("dmtcp").cost == 2.5
+    assert found.cost("none") is None
+
+
 def test_the_environments_view_shows_the_interval_beside_the_best():
     from qckpt.tui.intervals import interval_cells, interval_details
 

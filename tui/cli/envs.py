@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from qckpt.backend.doctor.checks import UNCOMPRESSED
 from qckpt.backend.errors import FieldError, QckptError, ValidationFailed
 from qckpt.backend.gridengine.checkpoint import COMMAND_FIELDS, FIELD_NAMES, CheckpointEnv
 from qckpt.backend.gridengine.envs import EnvStore
@@ -156,6 +157,8 @@ def cmd_add(args: argparse.Namespace, store: EnvStore) -> int:
     else:
         env = CheckpointEnv(**{FIELD_NAMES[q]: v for q, v in ADD_DEFAULTS.items()})
     env = env.with_changes(name=args.name, **_given(args))
+    if args.template and args.compress == "none":
+        print(f"note: {UNCOMPRESSED}", file=sys.stderr)
     stored = store.add(env)
     print(f"added checkpoint environment {stored.name}")
     return 0
