@@ -46,12 +46,12 @@ def history_of(ckpt_dir: str, user: str, job: str) -> dict | None:
     return None
 
 
-def interval_findings(shell_env: dict) -> dict[str, dict]:
-    """`qckpt doctor --json --mtbi 24`: its interval findings by subject."""
+def interval_findings(shell_env: dict, check: str = "interval") -> dict[str, dict]:
+    """`qckpt doctor --json --mtbi 24`: its findings of one check by subject."""
     done = subprocess.run(
         [QCKPT, "doctor", "--json", "--mtbi", "24"], capture_output=True, text=True, env=shell_env
     )
-    return {f["subject"]: f for f in json.loads(done.stdout) if f["check"] == "interval"}
+    return {f["subject"]: f for f in json.loads(done.stdout) if f["check"] == check}
 
 
 def seconds(clock: str) -> int:
@@ -165,6 +165,9 @@ def test_a_migrated_jobs_figures_reach_its_history_and_the_report(sandbox, name_
             assert after["interval"]["factor"] < 1.05
             ge.run(["qdel", slow], user=sandbox.user)
             wait_finished(ge, sandbox, [slow], timeout=60)
+            if engine == "dmtcp":  # what --compress none risks, said for the environment
+                said = interval_findings(shell_env, "dmtcp")[env]
+                assert said["status"] == "warn" and "exit 97" in said["message"]
             settled = interval_findings(shell_env)
             assert settled[env]["status"] == "pass", settled
             assert f"{env} on {queue}" not in settled
