@@ -93,8 +93,8 @@ def check_dmtcp(cell: Cell) -> list[Finding]:
                     "dmtcp",
                     env.name,
                     UNCOMPRESSED,
-                    f"qckpt env edit {env.name} with"
-                    " commands without --compress none, unless its jobs start none",
+                    f"qckpt env edit {env.name} --ckpt-command ... --migr-command ... without"
+                    " --compress none, unless its jobs start no processes",
                 )
             )
     return out

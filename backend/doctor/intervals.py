@@ -4,15 +4,12 @@ two of the best one for its measured checkpoint cost and the cell's interruption
 
 from __future__ import annotations
 
-import time
-
 from qckpt.backend.doctor.findings import Cell, Finding, ok, warn
 from qckpt.backend.gridengine.formats import seconds_of
 from qckpt.backend.gridengine.runner import GridEngine
 from qckpt.backend.report.interval import FAR, Advice, advise, clock_time
-from qckpt.backend.report.summary import Report, report
+from qckpt.backend.report.summary import Report, recent, report
 
-WINDOW = 30 * 86400  # the checkpoints and interruptions looked at: the last 30 days
 JOBS_NAMED = 5
 
 
@@ -21,7 +18,7 @@ def hours(seconds: float) -> str:
 
 
 def check_intervals(ge: GridEngine, cell: Cell, mtbi_hours: float | None = None) -> list[Finding]:
-    since = time.strftime("%Y-%m-%d", time.gmtime(time.time() - WINDOW))
+    since = recent()  # the checkpoints and interruptions of the last 30 days
     found = report(
         ge, since=since, envs=cell.envs, mtbi_hours=mtbi_hours, queues=cell.queues, lookup=None
     )

@@ -142,6 +142,14 @@ class Report:
         return dict(asdict(found), lost=found.lost, mtbi=found.mtbi)
 
 
+RECENT = 30 * 86400  # the doctor's and the console's window: the last 30 days
+
+
+def recent() -> str:
+    """--since for the last RECENT seconds (a date)."""
+    return time.strftime("%Y-%m-%d", time.gmtime(time.time() - RECENT))
+
+
 def since_of(text: str | None) -> str | None:
     """--since as the history's times are written (2026-12-01T00:00:00Z), from a date or
     such a time; ValidationFailed naming the rule otherwise."""

@@ -35,7 +35,6 @@ class EnvironmentsView(View):
     KEY = "env"
     COLUMNS = (*ENV_COLUMNS, *INTERVAL_COLUMNS)
     MEASURE_EVERY = 60.0  # seconds between reports of what checkpoints cost
-    WINDOW = 30 * 86400  # the checkpoints and interruptions measured: the last 30 days
     CHANGES = ("add", "edit", "clone", "delete")
 
     def __init__(self, *args, **kwargs) -> None:  # View's: Grid Engine, the hooks' folder
@@ -59,11 +58,10 @@ class EnvironmentsView(View):
     def measure(self) -> None:
         """The report's figures per environment: slower than the list (every running job's
         manifest, the history files, the accounting file), so after it and less often."""
-        from qckpt.backend.report.summary import report
+        from qckpt.backend.report.summary import recent, report
 
         settings = getattr(self.app, "settings", None)
-        since = time.strftime("%Y-%m-%d", time.gmtime(time.time() - self.WINDOW))
-        found = report(self.ge, since=since, mtbi_hours=getattr(settings, "mtbi", None))
+        found = report(self.ge, since=recent(), mtbi_hours=getattr(settings, "mtbi", None))
         self.app.call_from_thread(self.show_report, found)
 
     def show_report(self, found: Report) -> None:
