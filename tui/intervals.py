@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from qckpt.backend.report.interval import FAR, clock_time
+from qckpt.backend.report.interval import FAR, clock_time, in_hours, set_command
 
 if TYPE_CHECKING:
     from qckpt.backend.report.summary import Report
@@ -67,12 +67,10 @@ def interval_details(found: Report | None, name: str) -> list[tuple[str, str]]:
     lines.append(
         (
             "best interval",
-            f"{clock_time(advice.best)} for an interruption every {found.mtbi / 3600:.3g} h of"
+            f"{clock_time(advice.best)} for an interruption every {in_hours(found.mtbi)} of"
             f" run time ({said}): expected overhead {advice.overhead_best:.1%}",
         )
     )
     if where and advice.factor is not None and advice.factor >= FAR:
-        lines.append(
-            ("set it", f"qckpt queue set {where[1]} --min-cpu-interval {clock_time(advice.best)}")
-        )
+        lines.append(("set it", set_command(where[1], advice.best)))
     return lines

@@ -10,7 +10,7 @@ import psutil
 from qckpt.backend.doctor.findings import Cell, Finding, fail, ok, warn
 from qckpt.backend.doctor.time_limits import check_time_limits
 from qckpt.backend.gridengine import pes
-from qckpt.backend.gridengine.formats import seconds_of, split_list
+from qckpt.backend.gridengine.formats import interval_seconds, split_list
 from qckpt.backend.setup import cpu_complexes, hooks_install, host_probe
 from qckpt.hooks import engine_dmtcp, jobinfo
 from qckpt.hooks.errors import EngineError
@@ -210,7 +210,7 @@ def check_when(cell: Cell) -> list[Finding]:
             continue
         if "m" in env.when:
             intervals = [q.value("min_cpu_interval", h) for q, h in places]
-            if all(_seconds_or_zero(i) == 0 for i in intervals):
+            if all(interval_seconds(i) is None for i in intervals):
                 out.append(
                     warn(
                         "when",
@@ -231,13 +231,6 @@ def check_when(cell: Cell) -> list[Finding]:
         if not [f for f in out if f.subject == env.name]:
             out.append(ok("when", env.name, f"when {env.when} can trigger"))
     return out
-
-
-def _seconds_or_zero(value: str) -> int:
-    try:
-        return seconds_of(value)
-    except ValueError:
-        return 0
 
 
 def check_complexes(cell: Cell) -> list[Finding]:

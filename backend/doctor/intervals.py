@@ -5,16 +5,12 @@ two of the best one for its measured checkpoint cost and the cell's interruption
 from __future__ import annotations
 
 from qckpt.backend.doctor.findings import Cell, Finding, ok, warn
-from qckpt.backend.gridengine.formats import seconds_of
+from qckpt.backend.gridengine.formats import interval_seconds
 from qckpt.backend.gridengine.runner import GridEngine
-from qckpt.backend.report.interval import FAR, Advice, advise, clock_time
+from qckpt.backend.report.interval import FAR, advise, clock_time, daly, in_hours, set_command
 from qckpt.backend.report.summary import Report, recent, report
 
 JOBS_NAMED = 5
-
-
-def hours(seconds: float) -> str:
-    return f"{seconds / 3600:.3g} h"
 
 
 def check_intervals(ge: GridEngine, cell: Cell, mtbi_hours: float | None = None) -> list[Finding]:
@@ -44,30 +40,28 @@ def env_findings(found: Report, cell: Cell, name: str) -> list[Finding]:
         return [ok("interval", name, "no checkpoint measured yet: no interval to judge")]
     said = (
         f"a checkpoint stops its jobs {cost:.1f} s; an interruption every"
-        f" {hours(found.mtbi)} of run time ({found.mtbi_from or 'given'})"
+        f" {in_hours(found.mtbi)} of run time ({found.mtbi_from or 'given'})"
     )
     out = []
     for queue, host in cell.offering(name):
         where = f"{queue.name}@{host}" if host else queue.name
-        try:
-            every = float(seconds_of(queue.value("min_cpu_interval", host)))
-        except ValueError:
-            continue  # INFINITY: no periodic checkpoints there
-        if every <= 0:
-            continue
+        every = interval_seconds(queue.value("min_cpu_interval", host))
+        if every is None:
+            continue  # no periodic checkpoints there
         advice = advise(cost, found.mtbi, every)
         if advice.factor is not None and advice.factor >= FAR:
+            longer = "longer" if every > advice.best else "shorter"
             out.append(
                 warn(
                     "interval",
                     f"{name} on {where}",
-                    f"min_cpu_interval {clock_time(every)} is {far(advice, every)} the best"
-                    f" {clock_time(advice.best)} ({said}): expected overhead"
+                    f"min_cpu_interval {clock_time(every)} is {advice.factor:.1f}x {longer}"
+                    f" than the best {clock_time(advice.best)} ({said}): expected overhead"
                     f" {advice.overhead_current:.1%} against {advice.overhead_best:.1%}",
-                    f"qckpt queue set {where} --min-cpu-interval {clock_time(advice.best)}",
+                    set_command(where, advice.best),
                 )
             )
-    best = advise(cost, found.mtbi, None).best
+    best = daly(cost, found.mtbi)
     slow = sorted({job for job, asked in found.asked.get(name, []) if asked >= FAR * best}, key=int)
     if slow:
         jobs = ", ".join(slow[:JOBS_NAMED]) + (" ..." if len(slow) > JOBS_NAMED else "")
@@ -83,8 +77,3 @@ def env_findings(found: Report, cell: Cell, name: str) -> list[Finding]:
             )
         )
     return out or [ok("interval", name, f"intervals near the best {clock_time(best)} ({said})")]
-
-
-def far(advice: Advice, every: float) -> str:
-    longer = "longer than" if every > advice.best else "shorter than"
-    return f"{max(every / advice.best, advice.best / every):.1f}x {longer}"

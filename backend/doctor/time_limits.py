@@ -10,7 +10,7 @@ import os
 
 from qckpt.backend.doctor.findings import Cell, Finding, fail, ok, warn
 from qckpt.backend.gridengine.checkpoint import CheckpointEnv
-from qckpt.backend.gridengine.formats import seconds_of
+from qckpt.backend.gridengine.formats import interval_seconds
 from qckpt.hooks import errors, layout, safe
 from qckpt.hooks.runs import seconds
 
@@ -117,7 +117,7 @@ def limit_findings(
             )
         )
     limit = min(v for v in (h_rt, s_rt) if v is not None)
-    every = seconds_or_none(interval)
+    every = interval_seconds(interval)
     if "m" in env.when and every is not None and every >= limit:
         found.append(
             warn(
@@ -129,14 +129,6 @@ def limit_findings(
             )
         )
     return found
-
-
-def seconds_or_none(value: str) -> float | None:
-    try:
-        found = seconds_of(value)
-    except ValueError:
-        return None
-    return float(found) if found else None
 
 
 def runs_said(h_rt: float | None, s_rt: float | None, margin: float | None) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import os
 from dataclasses import dataclass
 
 from qckpt.backend.gridengine.runner import GridEngine
@@ -22,9 +21,9 @@ class CellInfo:
         return f"cell {self.cell} @ {self.qmaster}  ·  {self.user} ({role})"
 
 
-def act_qmaster(root: str, cell: str) -> str:
+def act_qmaster(path: str) -> str:
     try:
-        with open(os.path.join(root, cell, "common", "act_qmaster")) as handle:
+        with open(path) as handle:
             return handle.read().strip() or "?"
     except OSError:
         return "?"
@@ -32,9 +31,8 @@ def act_qmaster(root: str, cell: str) -> str:
 
 def cell_info(ge: GridEngine) -> CellInfo:
     """Reads act_qmaster from the cell directory and the manager list (qconf -sm)."""
-    env = ge.environment()
-    root = env.get("SGE_ROOT", "/var/lib/gridengine")
-    cell = env.get("SGE_CELL", "default")
+    root, cell = ge.root_and_cell()
     user = ge.user or getpass.getuser()
     managers = ge.qconf("-sm").stdout.split()
-    return CellInfo(cell, root, act_qmaster(root, cell), user, user in managers)
+    qmaster = act_qmaster(ge.common("act_qmaster"))
+    return CellInfo(cell, root, qmaster, user, user in managers)

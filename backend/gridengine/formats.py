@@ -107,6 +107,16 @@ def seconds_of(value: str) -> int:
     return total
 
 
+def interval_seconds(value: str) -> float | None:
+    """A queue's time such as min_cpu_interval in seconds; None for none at all (0, or
+    INFINITY and anything else that is not a time)."""
+    try:
+        found = seconds_of(value)
+    except ValueError:
+        return None
+    return float(found) if found else None
+
+
 # Grid Engine's -xml output escapes <, > and & in what users wrote, but copies control
 # characters as they are: one job submitted with `-V` from an environment holding an ESC
 # (\x1b) makes the whole `qstat -j LIST -xml` answer ill-formed XML, for every job in it.

@@ -83,10 +83,17 @@ class GridEngine:
             merged.update(self.env)
         return merged
 
-    def describe(self) -> str:
+    def root_and_cell(self) -> tuple[str, str]:
+        """$SGE_ROOT and $SGE_CELL, with Debian's defaults."""
         env = self.environment()
-        root = env.get("SGE_ROOT", "/var/lib/gridengine")
-        cell = env.get("SGE_CELL", "default")
+        return env.get("SGE_ROOT", "/var/lib/gridengine"), env.get("SGE_CELL", "default")
+
+    def common(self, name: str) -> str:
+        """A file of the cell's common folder ($SGE_ROOT/$SGE_CELL/common/NAME)."""
+        return os.path.join(*self.root_and_cell(), "common", name)
+
+    def describe(self) -> str:
+        root, cell = self.root_and_cell()
         return f"cell {cell} under {root}"
 
     def run(

@@ -66,12 +66,6 @@ class Interruptions:
         return self.run_seconds / self.lost if self.lost else None
 
 
-def accounting_path(environment: dict[str, str]) -> str:
-    root = environment.get("SGE_ROOT", "/var/lib/gridengine")
-    cell = environment.get("SGE_CELL", "default")
-    return os.path.join(root, cell, "common", "accounting")
-
-
 def trusted(path: str) -> str:
     """Why the accounting file is not to be believed ("" when it is)."""
     try:

@@ -28,6 +28,15 @@ def clock_time(seconds: float) -> str:
     return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
+def in_hours(seconds: float) -> str:
+    return f"{seconds / 3600:.3g} h"
+
+
+def set_command(where: str, seconds: float) -> str:
+    """The command that gives a queue (or queue@host) that min_cpu_interval."""
+    return f"qckpt queue set {where} --min-cpu-interval {clock_time(seconds)}"
+
+
 def young(cost: float, mtbi: float) -> float:
     return math.sqrt(2 * cost * mtbi)
 

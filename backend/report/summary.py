@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field, fields
 from qckpt.backend.errors import FieldError, ValidationFailed
 from qckpt.backend.gridengine.checkpoint import CheckpointEnv
 from qckpt.backend.gridengine.envs import EnvStore
-from qckpt.backend.gridengine.formats import seconds_of, split_list
+from qckpt.backend.gridengine.formats import interval_seconds, split_list
 from qckpt.backend.gridengine.queues import Queue, QueueStore
 from qckpt.backend.gridengine.runner import GridEngine
 from qckpt.backend.jobs.listing import JobRow, list_jobs
@@ -190,14 +190,12 @@ def intervals_in_use(queues: list[Queue]) -> dict[str, tuple[float, str]]:
     for queue in queues:
         for host in [None, *queue.attrs["ckpt_list"].overrides]:
             names = split_list(queue.value("ckpt_list", host))
-            raw = queue.value("min_cpu_interval", host)
-            try:
-                seconds = float(seconds_of(raw))
-            except ValueError:
-                continue  # INFINITY: no periodic checkpoints there
+            seconds = interval_seconds(queue.value("min_cpu_interval", host))
+            if seconds is None:
+                continue  # no periodic checkpoints there
             where = f"{queue.name}@{host}" if host else queue.name
             for name in names:
-                if seconds > 0 and (name not in found or seconds < found[name][0]):
+                if name not in found or seconds < found[name][0]:
                     found[name] = (seconds, where)
     return found
 
@@ -256,8 +254,7 @@ def report(
     found = Report(since=since_of(since), mtbi=mtbi_of(mtbi_hours))
     envs = envs if envs is not None else EnvStore(ge).list()
     found.in_use = intervals_in_use(queues if queues is not None else QueueStore(ge).list())
-    path = interruptions.accounting_path(ge.environment())
-    found.interrupted = interruptions.read(path, epoch_of(found.since))
+    found.interrupted = interruptions.read(ge.common("accounting"), epoch_of(found.since))
     if found.mtbi is not None:
         found.mtbi_from = "given"
     elif found.interrupted.mtbi is not None:

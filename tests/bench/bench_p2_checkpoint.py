@@ -157,7 +157,7 @@ def restarts(hooks_dir: str, env: dict, task_dir: str, job_err, dmtcp_command: s
         os.path.join(generation, n) for n in os.listdir(generation) if n.endswith(".dmtcp")
     )
     bin_dir = os.path.dirname(dmtcp_command)
-    record = os.path.join(task_dir, layout.DMTCP, engine_dmtcp.PORT_FILE)
+    starter = os.path.join(hooks_dir, "qckpt-starter")
     bare, ours = [], []
     for round_ in range(RESTARTS):
         for kind in ("ours", "bare") if round_ % 2 else ("bare", "ours"):
@@ -165,28 +165,35 @@ def restarts(hooks_dir: str, env: dict, task_dir: str, job_err, dmtcp_command: s
             if kind == "bare":
                 bare.append(bare_restart(bin_dir, images, env))
                 continue
-            before = os.stat(record).st_mtime_ns if os.path.exists(record) else 0
-            started = time.perf_counter()
-            job = subprocess.Popen(
-                [os.path.join(hooks_dir, "qckpt-starter"), "/bin/true"],
-                env=dict(env, RESTARTED="2"),
-                stdout=subprocess.DEVNULL,
-                stderr=job_err,
-                start_new_session=True,
-            )
-            try:
-                port = wait_for(lambda b=before: new_port(record, b), "the starter's coordinator")
-                wait_for(lambda p=port: running(dmtcp_command, p), "the starter's restart")
-                ours.append(time.perf_counter() - started)
-            finally:
-                kill_group(job.pid)
-                job.wait()
+            ours.append(starter_restart(starter, env, task_dir, dmtcp_command, job_err))
     ratio = statistics.median(ours) / statistics.median(bare)
     size = sum(os.path.getsize(i) for i in images)
     print(f"P2 restart of {len(images)} images, {size / 2**20:.0f} MiB")
     print(f"P2 bare dmtcp_restart:       median {statistics.median(bare):.3f} s {bare}")
     print(f"P2 restart via qckpt-starter: median {statistics.median(ours):.3f} s {ours}")
     print(f"P2 restart ratio: {ratio:.3f}x (goal <= 1.1x)")
+
+
+def starter_restart(starter: str, env: dict, task_dir: str, dmtcp_command: str, err) -> float:
+    """The starter's restart of the newest generation (RESTARTED=2): seconds until its
+    coordinator says the job runs; then ended."""
+    record = os.path.join(task_dir, layout.DMTCP, engine_dmtcp.PORT_FILE)
+    before = os.stat(record).st_mtime_ns if os.path.exists(record) else 0
+    started = time.perf_counter()
+    job = subprocess.Popen(
+        [starter, "/bin/true"],
+        env=dict(env, RESTARTED="2"),
+        stdout=subprocess.DEVNULL,
+        stderr=err,
+        start_new_session=True,
+    )
+    try:
+        port = wait_for(lambda: new_port(record, before), "the starter's coordinator")
+        wait_for(lambda: running(dmtcp_command, port), "the starter's restart")
+        return time.perf_counter() - started
+    finally:
+        kill_group(job.pid)
+        job.wait()
 
 
 def bare_restart(bin_dir: str, images: list[str], env: dict) -> float:

@@ -17,8 +17,8 @@ import sys
 import tempfile
 import time
 
-from qckpt.hooks import engine_dmtcp, layout
-from tests.bench.bench_p2_checkpoint import kill_group, new_port, running, wait_for
+from qckpt.hooks import layout
+from tests.bench.bench_p2_checkpoint import kill_group, starter_restart, wait_for
 from tests.bench.common import checkpointing_job, dmtcp_running, hooks
 from tests.cell.jobs import has_dmtcp
 
@@ -96,7 +96,11 @@ def measure(hooks_dir: str, mib: int, memory: str, compress: str) -> tuple[float
             size.append(image_bytes(generation))
         kill_group(job.pid)
         job.wait()
-        restart = [restart_once(starter, env, task_dir) for _ in range(ROUNDS)]
+        command = shutil.which("dmtcp_command") or "/opt/dmtcp/bin/dmtcp_command"
+        restart = []
+        for _ in range(ROUNDS):
+            os.sync()
+            restart.append(starter_restart(starter, env, task_dir, command, subprocess.DEVNULL))
         return tuple(statistics.median(v) for v in (took, stopped, size, restart))
     finally:
         kill_group(job.pid)
@@ -111,29 +115,6 @@ def image_bytes(generation: str) -> int:
         for n in os.listdir(generation)
         if n.endswith(".dmtcp")
     )
-
-
-def restart_once(starter: str, env: dict, task_dir: str) -> float:
-    """The starter's restart of the newest generation, until its job runs; then ended."""
-    record = os.path.join(task_dir, layout.DMTCP, engine_dmtcp.PORT_FILE)
-    before = os.stat(record).st_mtime_ns
-    command = shutil.which("dmtcp_command") or "/opt/dmtcp/bin/dmtcp_command"
-    os.sync()
-    started = time.perf_counter()
-    job = subprocess.Popen(
-        [starter, "/bin/true"],
-        env=dict(env, RESTARTED="2"),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        port = wait_for(lambda: new_port(record, before), "the starter's coordinator")
-        wait_for(lambda: running(command, port), "the starter's restart")
-        return time.perf_counter() - started
-    finally:
-        kill_group(job.pid)
-        job.wait()
 
 
 if __name__ == "__main__":

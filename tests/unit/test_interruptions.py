@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 
+from qckpt.backend.gridengine.runner import GridEngine
 from qckpt.backend.report import interruptions
 
 PARALLEL_TASK = (
@@ -109,7 +110,9 @@ def test_only_the_files_last_bytes_are_read(tmp_path):
     assert (found.runs, found.failures, found.migrations) == (2, 1, 1)
 
 
-def test_the_path_is_the_cells():
-    env = {"SGE_ROOT": "/opt/sge", "SGE_CELL": "prod"}
-    assert interruptions.accounting_path(env) == "/opt/sge/prod/common/accounting"
-    assert interruptions.accounting_path({}) == "/var/lib/gridengine/default/common/accounting"
+def test_the_path_is_the_cells(monkeypatch):
+    for name in ("SGE_ROOT", "SGE_CELL"):
+        monkeypatch.delenv(name, raising=False)
+    ge = GridEngine(env={"SGE_ROOT": "/opt/sge", "SGE_CELL": "prod"})
+    assert ge.common("accounting") == "/opt/sge/prod/common/accounting"
+    assert GridEngine().common("accounting") == "/var/lib/gridengine/default/common/accounting"

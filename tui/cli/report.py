@@ -6,7 +6,7 @@ import argparse
 import time
 
 from qckpt.backend.gridengine.runner import GridEngine
-from qckpt.backend.report.interval import FAR, clock_time
+from qckpt.backend.report.interval import FAR, clock_time, set_command
 from qckpt.backend.report.summary import Totals, report
 from qckpt.tui.output import human, print_json, print_table
 from qckpt.tui.rows import share
@@ -125,8 +125,7 @@ def print_intervals(found) -> None:
             ]
         )
         if where and advice.factor is not None and advice.factor >= FAR:
-            queue = where[1]
-            commands.append(f"qckpt queue set {queue} --min-cpu-interval {clock_time(advice.best)}")
+            commands.append(set_command(where[1], advice.best))
     if not rows:
         print("no environment has a measured checkpoint yet: no interval to suggest")
         return

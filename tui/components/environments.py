@@ -42,6 +42,7 @@ class EnvironmentsView(View):
         self.envs: dict[str, CheckpointEnv] = {}
         self.report: Report | None = None  # what checkpoints cost, and the interval to use
         self.measured_at = -math.inf
+        self.measure_due = False  # the next list read is followed by the report's figures
 
     @property
     def store(self) -> EnvStore:
@@ -49,19 +50,20 @@ class EnvironmentsView(View):
 
     # -- reading -----------------------------------------------------------------
     def refresh_data(self, force: bool = False) -> None:
-        self.load()
         if force or time.monotonic() - self.measured_at >= self.MEASURE_EVERY:
-            self.measured_at = time.monotonic()
-            self.measure()
+            self.measure_due = True
+        self.load()
 
     @work(thread=True, exclusive=True, group="env-costs", exit_on_error=False)
-    def measure(self) -> None:
+    def measure(self, envs: list[CheckpointEnv]) -> None:
         """The report's figures per environment: slower than the list (every running job's
-        manifest, the history files, the accounting file), so after it and less often."""
+        manifest, the history files, the accounting file), so after it, for the
+        environments it read, and less often."""
         from qckpt.backend.report.summary import recent, report
 
         settings = getattr(self.app, "settings", None)
-        found = report(self.ge, since=recent(), mtbi_hours=getattr(settings, "mtbi", None))
+        mtbi = getattr(settings, "mtbi", None)
+        found = report(self.ge, since=recent(), envs=envs, mtbi_hours=mtbi)
         self.app.call_from_thread(self.show_report, found)
 
     def show_report(self, found: Report) -> None:
@@ -79,6 +81,10 @@ class EnvironmentsView(View):
         self.table.sync(rows, self.text_filter)
         self.loaded()
         self.show_details()
+        if self.measure_due:
+            self.measure_due = False
+            self.measured_at = time.monotonic()
+            self.measure(envs)
 
     def show_filtered(self) -> None:
         self.show(list(self.envs.values()))
