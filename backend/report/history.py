@@ -61,6 +61,8 @@ def read(ckpt_dir: str, since: str | None = None) -> History:
                     if not isinstance(data, dict):
                         raise BadManifest("history line must be an object")
                     entry = layout.checked(data, RECORD, "history")
+                    if not possible(entry):
+                        raise BadManifest("history line stopped longer than it ran")
                 except (ValueError, BadManifest):
                     found.bad += 1
                     continue
@@ -70,6 +72,14 @@ def read(ckpt_dir: str, since: str | None = None) -> History:
                     found.records.append(entry)
     found.records.sort(key=lambda r: r.get("ended") or "")
     return found
+
+
+def possible(entry: dict) -> bool:
+    """A task's time stopped for checkpoints is part of its run time, and neither is
+    negative: a line saying otherwise was not written by the hooks (its owner may write
+    any number into their own file, and the console takes the median over users of it)."""
+    stopped, ran = entry.get("stopped") or 0, entry.get("run_seconds")
+    return stopped >= 0 and (ran is None or 0 <= stopped <= ran)
 
 
 def file_owner(path: str) -> str | None:

@@ -81,6 +81,10 @@ def test_history_lines_are_believed_only_in_their_owners_files(tmp_path):
     found = history.read(str(tmp_path))
     assert sorted(r["job"] for r in found.records) == ["5", "7", "9"]
     assert found.forged == 2 and found.bad == 2
+    impossible = record(mallory, "6", stopped=1e9)  # stopped longer than its hour of run
+    write(tmp_path / layout.history_name(mallory), [record(mallory, "5"), impossible], MALLORY)
+    again = history.read(str(tmp_path))
+    assert sorted(r["job"] for r in again.records) == ["5", "7", "9"] and again.bad == 3
     since = history.read(str(tmp_path), since="2026-12-01T00:00:00Z").records
     assert sorted(r["job"] for r in since) == ["5", "7"]  # 9 ended in November
 
